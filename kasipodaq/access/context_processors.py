@@ -1,0 +1,17 @@
+"""What every staff template may ask about the signed-in user's rights."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from .perms import Perm
+from .policy import subtree_roots
+
+
+def actor(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"can_audit": bool(subtree_roots(user, Perm.AUDIT_VIEW))}

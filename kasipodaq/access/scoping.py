@@ -1,0 +1,38 @@
+"""The one place that narrows a query to what a user may see.
+
+Every query of organizations, people, memberships and their data passes through
+`scope`. A model takes part by naming, in its `scope_path` attribute, the lookup
+that leads from its rows to an organization path.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+from typing import Any, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from kasipodaq.orgtree.querysets import subtree_filter
+
+from .perms import Perm
+from .policy import subtree_roots
+
+M = TypeVar("M", bound=Model)
+
+
+def scope(queryset: QuerySet[M], user: Any, perm: Perm) -> QuerySet[M]:
+    """The rows of `queryset` inside the subtrees where `user` holds `perm`."""
+    field: str = queryset.model.scope_path  # type: ignore[attr-defined]
+    roots = subtree_roots(user, perm)
+    if not roots:
+        return queryset.none()
+    return queryset.filter(reduce(or_, (subtree_filter(field, root) for root in roots)))
+
+
+def scope_q(user: Any, perm: Perm, *, field: str) -> Q | None:
+    """The same narrowing as a Q on an explicit path lookup; None when nothing."""
+    roots = subtree_roots(user, perm)
+    if not roots:
+        return None
+    return reduce(or_, (subtree_filter(field, root) for root in roots))

@@ -1,0 +1,47 @@
+"""A trail of every change to personal data and every view of a member's record."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    PERSON_CREATED = "person.created", _("Person created")
+    PERSON_UPDATED = "person.updated", _("Person updated")
+    PERSON_DELETED = "person.deleted", _("Person deleted")
+    PERSON_VIEWED = "person.viewed", _("Member record viewed")
+    MEMBERSHIP_STARTED = "membership.started", _("Membership started")
+    MEMBERSHIP_UPDATED = "membership.updated", _("Membership updated")
+    MEMBERSHIP_ENDED = "membership.ended", _("Membership ended")
+    MEMBERSHIP_TRANSFERRED = "membership.transferred", _("Member transferred")
+    MEMBERSHIP_DELETED = "membership.deleted", _("Membership deleted")
+    MEMBERS_EXPORTED = "members.exported", _("Member list exported")
+    ORG_CHANGED = "org.changed", _("Organization changed")
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="audit_events",
+        verbose_name=_("who"),
+    )
+    action = models.CharField(_("action"), max_length=32, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=32)
+    object_id = models.BigIntegerField(null=True)
+    # The person the event concerns, for reading the trail per member.
+    person_id = models.BigIntegerField(null=True)
+    before = models.JSONField(_("before"), null=True)
+    after = models.JSONField(_("after"), null=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["person_id", "-at"]),
+            models.Index(fields=["actor", "-at"]),
+        ]

@@ -1,0 +1,20 @@
+"""The mod-11 check digit shared by Kazakhstan's IIN and BIN (ST RK 1619 style)."""
+
+from __future__ import annotations
+
+FIRST_WEIGHTS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
+SECOND_WEIGHTS = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
+
+
+def check_digit(first_eleven: str) -> int | None:
+    """The 12th digit for these 11 digits, or None when no valid number can end them.
+
+    The first weighting is used unless it gives 10; then the second; if that also
+    gives 10 the number is never issued.
+    """
+    digits = [int(c) for c in first_eleven]
+    for weights in (FIRST_WEIGHTS, SECOND_WEIGHTS):
+        rest = sum(d * w for d, w in zip(digits, weights, strict=True)) % 11
+        if rest != 10:
+            return rest
+    return None

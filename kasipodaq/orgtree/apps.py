@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OrgtreeConfig(AppConfig):
+    name = "kasipodaq.orgtree"
+    label = "orgtree"

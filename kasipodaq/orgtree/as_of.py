@@ -1,0 +1,52 @@
+"""The tree as it was on a date, from the placement history.
+
+Today's paths answer questions about today; a past date needs the placements
+valid on it. One recursive query walks them down from a root, on SQLite and
+PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+
+from .models import OrgPlacement, OrgUnit
+
+_SUBTREE_SQL = """
+WITH RECURSIVE subtree(id) AS (
+    SELECT %(root)s
+    UNION
+    SELECT p.unit_id
+    FROM {placement} p JOIN subtree s ON p.parent_id = s.id
+    WHERE p.valid_from <= %(on)s AND (p.valid_to IS NULL OR p.valid_to > %(on)s)
+)
+SELECT s.id FROM subtree s JOIN {unit} u ON u.id = s.id
+WHERE u.opened_on <= %(on)s AND (u.closed_on IS NULL OR u.closed_on > %(on)s)
+"""
+
+
+def subtree_sql_as_of() -> str:
+    """SQL selecting the ids of a root's subtree on a date (params: root, on)."""
+    return _SUBTREE_SQL.format(
+        placement=OrgPlacement._meta.db_table, unit=OrgUnit._meta.db_table
+    )
+
+
+def subtree_ids_as_of(root: OrgUnit, on: dt.date) -> list[int]:
+    """Ids of the units open on `on` that then stood under `root` (itself included)."""
+    with connection.cursor() as cursor:
+        cursor.execute(subtree_sql_as_of(), {"root": root.pk, "on": on})
+        return [row[0] for row in cursor.fetchall()]
+
+
+def parents_as_of(on: dt.date) -> dict[int, int | None]:
+    """The whole tree on a date: every unit open then, mapped to its parent then."""
+    open_ids = set(OrgUnit.objects.open_on(on).values_list("pk", flat=True))
+    return {
+        unit_id: parent_id
+        for unit_id, parent_id in OrgPlacement.objects.valid_on(on).values_list(
+            "unit_id", "parent_id"
+        )
+        if unit_id in open_ids
+    }

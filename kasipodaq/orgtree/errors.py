@@ -1,0 +1,7 @@
+"""Refusals of changes to the organization tree."""
+
+from kasipodaq.core.errors import DomainError
+
+
+class TreeChangeRefused(DomainError):
+    code = "tree_change_refused"

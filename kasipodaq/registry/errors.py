@@ -1,0 +1,7 @@
+"""Refusals of changes to the registry."""
+
+from kasipodaq.core.errors import DomainError
+
+
+class RegistryRefusal(DomainError):
+    code = "registry_refused"

@@ -1,0 +1,197 @@
+"""Reads for a user: always through the scoping function."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Substr
+from django.http import Http404
+
+from kasipodaq.access.perms import Perm
+from kasipodaq.access.policy import home_unit_ids
+from kasipodaq.access.scoping import scope
+from kasipodaq.core.dates import active_on_q, today
+from kasipodaq.orgtree.models import EmployeeCount, OrgUnit
+from kasipodaq.orgtree.paths import SEGMENT
+from kasipodaq.orgtree.querysets import subtree_filter
+
+from .models import Category, Membership, Person, Sex
+
+
+def access_unit(user: Any, pk: Any, perm: Perm = Perm.ORG_VIEW) -> OrgUnit:
+    """The unit if the user holds `perm` on it; otherwise 404, as if it did not exist."""
+    try:
+        return (
+            scope(OrgUnit.objects.all(), user, perm)
+            .select_related("parent", "employer")
+            .get(pk=pk)
+        )
+    except (OrgUnit.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def access_unit_by_code(user: Any, code: str, perm: Perm = Perm.ORG_VIEW) -> OrgUnit:
+    unit = scope(OrgUnit.objects.all(), user, perm).filter(code=code).first()
+    if unit is None:
+        raise Http404
+    return unit
+
+
+def access_person(user: Any, pk: Any, perm: Perm = Perm.MEMBER_VIEW) -> Person:
+    try:
+        return (
+            scope(Person.objects.all(), user, perm)
+            .select_related("current_membership__org_unit")
+            .get(pk=pk)
+        )
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def access_membership(user: Any, pk: Any, perm: Perm = Perm.MEMBER_VIEW) -> Membership:
+    try:
+        return (
+            scope(Membership.objects.all(), user, perm)
+            .select_related("person", "org_unit")
+            .get(pk=pk)
+        )
+    except (Membership.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def list_units(user: Any, perm: Perm = Perm.ORG_VIEW) -> QuerySet[OrgUnit]:
+    return scope(OrgUnit.objects.all(), user, perm)
+
+
+def home_units(user: Any) -> list[OrgUnit]:
+    """Where the user's work starts: the top nodes of their grants."""
+    ids = home_unit_ids(user)
+    units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=ids)}
+    return [units[i] for i in ids if i in units]
+
+
+def list_people(user: Any, perm: Perm = Perm.MEMBER_VIEW) -> QuerySet[Person]:
+    return scope(Person.objects.all(), user, perm)
+
+
+class AgeBand:
+    """Age bands of the union's reports (youth up to 29 and up to 35)."""
+
+    UP_TO_29 = "29"
+    UP_TO_35 = "35"
+    OVER_35 = "36+"
+    BANDS = (UP_TO_29, UP_TO_35, OVER_35)
+
+
+def _birth_date_after(on: dt.date, years: int) -> dt.date:
+    """People born after this date are at most `years` old on `on`."""
+    try:
+        return on.replace(year=on.year - years - 1)
+    except ValueError:  # 29 February
+        return on.replace(year=on.year - years - 1, day=28)
+
+
+@dataclass(frozen=True)
+class MemberFilter:
+    text: str = ""
+    category: str = ""
+    sex: str = ""
+    age_band: str = ""
+    status: str = "active"  # active, former or all
+    unit: OrgUnit | None = None
+
+
+def list_members(user: Any, flt: MemberFilter) -> QuerySet[Person]:
+    """The member list as filtered, in scope, with their current membership joined."""
+    people = list_people(user).select_related("current_membership__org_unit")
+    if flt.unit is not None:
+        people = people.in_subtree(flt.unit)
+    if flt.status == "active":
+        people = people.filter(current_membership__left_on__isnull=True)
+    elif flt.status == "former":
+        people = people.filter(current_membership__left_on__isnull=False)
+    if flt.category in Category.values:
+        people = people.filter(current_membership__category=flt.category)
+    if flt.sex in Sex.values:
+        people = people.filter(sex=flt.sex)
+    if flt.age_band in AgeBand.BANDS:
+        now = today()
+        if flt.age_band == AgeBand.UP_TO_29:
+            people = people.filter(birth_date__gt=_birth_date_after(now, 29))
+        elif flt.age_band == AgeBand.UP_TO_35:
+            people = people.filter(birth_date__gt=_birth_date_after(now, 35))
+        else:
+            people = people.filter(birth_date__lte=_birth_date_after(now, 35))
+    if flt.text.strip():
+        people = people.filter(_text_q(flt.text.strip()))
+    return people.order_by("last_name", "first_name", "pk")
+
+
+def _text_q(text: str) -> Q:
+    digits = "".join(c for c in text if c.isdigit())
+    if len(digits) == 12 and digits == text:
+        return Q(iin=text)
+    if len(digits) >= 7 and not any(c.isalpha() for c in text):
+        return Q(phone__contains=digits[-7:])
+    words = text.split()
+    q = Q(last_name__istartswith=words[0])
+    if len(words) > 1:
+        q &= Q(first_name__istartswith=words[1])
+    if len(words) > 2:
+        q &= Q(patronymic__istartswith=words[2])
+    return q
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    members: int
+    working: int
+    employees: int | None
+    coverage: float | None  # working members ÷ employees, percent
+
+
+def compute_unit_figures(unit: OrgUnit, on: dt.date | None = None) -> UnitFigures:
+    """Members, working members, employees and coverage of a unit's subtree today."""
+    on = on or today()
+    counts = (
+        Membership.objects.in_subtree(unit)
+        .active_on(on)
+        .aggregate(
+            members=Count("pk"),
+            working=Count("pk", filter=Q(category=Category.WORKING)),
+        )
+    )
+    employees = _employees_in_subtree(unit, on)
+    coverage = round(100 * counts["working"] / employees, 1) if employees else None
+    return UnitFigures(counts["members"], counts["working"], employees, coverage)
+
+
+def _employees_in_subtree(unit: OrgUnit, on: dt.date) -> int | None:
+    """The sum of the latest count, on or before `on`, of every open workplace below."""
+    latest_on = (
+        EmployeeCount.objects.filter(unit_id=OuterRef("unit_id"), counted_on__lte=on)
+        .order_by("-counted_on")
+        .values("counted_on")[:1]
+    )
+    total = EmployeeCount.objects.filter(
+        subtree_filter("unit__path", unit.path),
+        active_on_q(on, start="opened_on", end="closed_on", prefix="unit__"),
+        counted_on=Subquery(latest_on),
+    ).aggregate(total=Sum("employees"))["total"]
+    return total
+
+
+def count_members_by_child(unit: OrgUnit, on: dt.date | None = None) -> dict[str, int]:
+    """Active members under each child of `unit`, by child path, in one query."""
+    child_len = len(unit.path) + SEGMENT
+    rows = (
+        Membership.objects.in_subtree(unit)
+        .active_on(on or today())
+        .annotate(child=Substr("org_unit__path", 1, child_len))
+        .values("child")
+        .annotate(n=Count("pk"))
+    )
+    return {row["child"]: row["n"] for row in rows}

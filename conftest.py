@@ -9,5 +9,5 @@ from kasipodaq.registry.tests.factories import Tree, build_tree
 
 @pytest.fixture
 def tree(db: None) -> Tree:
-    """Central → 2 regions → 2 districts each → 2 primaries each, and a central admin."""
+    """Central → 2 regions → 2 districts → 2 primaries each, and a central admin."""
     return build_tree()

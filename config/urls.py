@@ -1,5 +1,12 @@
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="orgs:tree"), name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("kasipodaq.accounts.urls")),
+    path("orgs/", include("kasipodaq.registry.org_urls")),
+    path("members/", include("kasipodaq.registry.member_urls")),
+    path("audit/", include("kasipodaq.registry.audit_urls")),
+    path("api/v1/", include("kasipodaq.api.urls")),
 ]

@@ -45,3 +45,6 @@ class AuditEvent(models.Model):
             models.Index(fields=["person_id", "-at"]),
             models.Index(fields=["actor", "-at"]),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} #{self.object_id}"

@@ -165,6 +165,9 @@ class OrgPlacement(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.unit_id} under {self.parent_id} from {self.valid_from}"
+
 
 class EventKind(models.TextChoices):
     CREATED = "created", _("Created")
@@ -199,6 +202,9 @@ class OrgEvent(models.Model):
     class Meta:
         ordering = ["effective_on", "recorded_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.effective_on} {self.kind} {self.unit_id}"
+
 
 class EmployeeCount(models.Model):
     """The number of employees of a unit's workplace, counted on a date."""
@@ -216,3 +222,6 @@ class EmployeeCount(models.Model):
                 fields=["unit", "counted_on"], name="employeecount_one_per_day"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.employees} on {self.counted_on}"

@@ -57,7 +57,7 @@ def validate_iin(value: str) -> None:
 
 
 def make_iin(birth_date: dt.date, sex: str, serial: int) -> str | None:
-    """The IIN for these facts and serial (0–9999), or None if that serial can't have one."""
+    """The IIN for these facts and serial (0–9999); None if no check digit fits."""
     century_digit = (birth_date.year // 100 - 18) * 2 + (1 if sex == MALE else 2)
     first = f"{birth_date:%y%m%d}{century_digit}{serial:04d}"
     digit = check_digit(first)

@@ -22,7 +22,7 @@ from .models import Category, Membership, Person, Sex
 
 
 def access_unit(user: Any, pk: Any, perm: Perm = Perm.ORG_VIEW) -> OrgUnit:
-    """The unit if the user holds `perm` on it; otherwise 404, as if it did not exist."""
+    """The unit if the user holds `perm` on it; else 404, as if it did not exist."""
     try:
         return (
             scope(OrgUnit.objects.all(), user, perm)

@@ -11,19 +11,19 @@ from functools import reduce
 from operator import or_
 from typing import Any, TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from kasipodaq.orgtree.querysets import subtree_filter
 
 from .perms import Perm
 from .policy import subtree_roots
 
-M = TypeVar("M", bound=Model)
+QS = TypeVar("QS", bound=QuerySet[Any])
 
 
-def scope(queryset: QuerySet[M], user: Any, perm: Perm) -> QuerySet[M]:
+def scope(queryset: QS, user: Any, perm: Perm) -> QS:
     """The rows of `queryset` inside the subtrees where `user` holds `perm`."""
-    field: str = queryset.model.scope_path  # type: ignore[attr-defined]
+    field: str = queryset.model.scope_path
     roots = subtree_roots(user, perm)
     if not roots:
         return queryset.none()

@@ -26,9 +26,13 @@ def _plain(value: Any) -> Any:
 def snapshot(instance: models.Model, fields: list[str]) -> JsonDict:
     """The named fields of a row as JSON-ready values (foreign keys as ids)."""
     return {
-        name: _plain(getattr(instance, instance._meta.get_field(name).attname))
-        for name in fields
+        name: _plain(getattr(instance, _attname(instance, name))) for name in fields
     }
+
+
+def _attname(instance: models.Model, name: str) -> str:
+    field = instance._meta.get_field(name)
+    return field.attname if isinstance(field, models.Field) else name
 
 
 def diff(before: JsonDict, after: JsonDict) -> tuple[JsonDict, JsonDict]:

@@ -12,7 +12,7 @@ from kasipodaq.core.dates import active_on_q
 from .paths import upper_bound
 
 if TYPE_CHECKING:
-    from .models import OrgUnit
+    from .models import OrgPlacement, OrgUnit  # noqa: F401 (quoted in base classes)
 
 
 def subtree_filter(field: str, path: str) -> models.Q:
@@ -49,6 +49,6 @@ class OrgUnitQuerySet(models.QuerySet["OrgUnit"]):
         )
 
 
-class PlacementQuerySet(models.QuerySet):
+class PlacementQuerySet(models.QuerySet["OrgPlacement"]):
     def valid_on(self, on: dt.date) -> PlacementQuerySet:
         return self.filter(active_on_q(on, start="valid_from", end="valid_to"))

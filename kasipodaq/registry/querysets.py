@@ -13,8 +13,10 @@ from kasipodaq.orgtree.querysets import subtree_filter
 if TYPE_CHECKING:
     from kasipodaq.orgtree.models import OrgUnit
 
+    from .models import Membership, Person  # noqa: F401 (quoted in base classes)
 
-class MembershipQuerySet(models.QuerySet):
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
     def active_on(self, on: dt.date) -> MembershipQuerySet:
         """Memberships whose [joined, left) contains `on`: exact for any past date."""
         return self.filter(active_on_q(on, start="joined_on", end="left_on"))
@@ -26,7 +28,7 @@ class MembershipQuerySet(models.QuerySet):
         return self.filter(subtree_filter("org_unit__path", unit.path))
 
 
-class PersonQuerySet(models.QuerySet):
+class PersonQuerySet(models.QuerySet["Person"]):
     def in_subtree(self, unit: OrgUnit) -> PersonQuerySet:
         return self.filter(
             subtree_filter("current_membership__org_unit__path", unit.path)

@@ -104,11 +104,16 @@ class MemberFilter:
     unit: OrgUnit | None = None
 
 
-def list_members(user: Any, flt: MemberFilter) -> QuerySet[Person]:
-    """The member list as filtered, in scope, with their current membership joined."""
-    people = list_people(user).select_related("current_membership__org_unit")
+def list_members(
+    user: Any, flt: MemberFilter, perm: Perm = Perm.MEMBER_VIEW
+) -> QuerySet[Person]:
+    """The member list as filtered, in scope, with their current membership joined.
+
+    `perm` is the right the list is for: an export passes Perm.MEMBER_EXPORT.
+    """
+    people = list_people(user, perm).select_related("current_membership__org_unit")
     if flt.unit is not None:
-        people = people.in_subtree(flt.unit)
+        people = people.filter(subtree_filter(Person.scope_path, flt.unit.path))
     if flt.status == "active":
         people = people.filter(current_membership__left_on__isnull=True)
     elif flt.status == "former":
@@ -128,6 +133,21 @@ def list_members(user: Any, flt: MemberFilter) -> QuerySet[Person]:
     if flt.text.strip():
         people = people.filter(_text_q(flt.text.strip()))
     return people.order_by("last_name", "first_name", "pk")
+
+
+def membership_history(person: Person) -> QuerySet[Membership]:
+    """Every membership of a person, oldest first, with the units involved.
+
+    Pass a person obtained through `access_person`: whoever may see the person sees
+    their whole story, including memberships in units outside their own subtree.
+    """
+    return (
+        Membership.objects.filter(person=person)
+        .select_related(
+            "org_unit", "transferred_from__org_unit", "transferred_to__org_unit"
+        )
+        .order_by("joined_on", "pk")
+    )
 
 
 def _text_q(text: str) -> Q:

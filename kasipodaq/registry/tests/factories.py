@@ -29,15 +29,9 @@ _bins = itertools.count(1)
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
-
-    @factory.post_generation
-    def save_password(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        if create:
-            self.save()
+    password = factory.django.Password(PASSWORD)
 
 
 def valid_iin(birth_date: dt.date = dt.date(1985, 5, 17), sex: str = FEMALE) -> str:
@@ -110,9 +104,10 @@ def make_unit(
 
 
 def grant(role: str, unit: OrgUnit, *, user: User | None = None) -> User:
-    user = user or UserFactory()
-    RoleGrant.objects.create(user=user, role=role, unit=unit)
-    return user
+    """A user (new unless given) holding `role` on `unit`."""
+    holder: User = user or UserFactory.create()
+    RoleGrant.objects.create(user=holder, role=role, unit=unit)
+    return holder
 
 
 @dataclass

@@ -98,7 +98,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Django's username-and-password backend, refusing accounts locked after failures.
+AUTHENTICATION_BACKENDS = ["kasipodaq.accounts.backends.LockoutModelBackend"]
 LOGIN_URL = "accounts:sign-in"
 LOGIN_REDIRECT_URL = "orgs:tree"
 LOGOUT_REDIRECT_URL = "accounts:sign-in"

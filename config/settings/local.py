@@ -5,4 +5,4 @@ from .base import DATA_DIR, SECRET_KEY, env_bool
 
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = SECRET_KEY or "kasipodaq-local-development-key-not-for-production"
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+(DATA_DIR / "static").mkdir(parents=True, exist_ok=True)

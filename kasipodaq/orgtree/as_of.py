@@ -15,7 +15,7 @@ from .models import OrgPlacement, OrgUnit
 
 _SUBTREE_SQL = """
 WITH RECURSIVE subtree(id) AS (
-    SELECT %(root)s
+    SELECT CAST(%(root)s AS BIGINT)
     UNION
     SELECT p.unit_id
     FROM {placement} p JOIN subtree s ON p.parent_id = s.id

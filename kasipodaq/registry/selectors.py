@@ -6,8 +6,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Substr
+from django.db.models import (
+    Count,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Replace, Substr
+from django.db.models.lookups import Contains
 from django.http import Http404
 
 from kasipodaq.access.perms import Perm
@@ -150,18 +161,38 @@ def membership_history(person: Person) -> QuerySet[Membership]:
     )
 
 
+def _phone_digits() -> Func:
+    """The person's phone without the separators a phone may be typed with."""
+    expression: Any = F("phone")
+    for separator in (" ", "-", "(", ")"):
+        expression = Replace(expression, Value(separator), Value(""))
+    return expression
+
+
 def _text_q(text: str) -> Q:
     digits = "".join(c for c in text if c.isdigit())
     if len(digits) == 12 and digits == text:
         return Q(iin=text)
     if len(digits) >= 7 and not any(c.isalpha() for c in text):
-        return Q(phone__contains=digits[-7:])
-    words = text.split()
-    q = Q(last_name__istartswith=words[0])
-    if len(words) > 1:
-        q &= Q(first_name__istartswith=words[1])
-    if len(words) > 2:
-        q &= Q(patronymic__istartswith=words[2])
+        # Phones are kept as typed ("+7 701 123 45 67"): compare their digits only.
+        return Q(Contains(_phone_digits(), digits[-7:]))
+    q = Q()
+    for field, word in zip(
+        ("last_name", "first_name", "patronymic"), text.split(), strict=False
+    ):
+        q &= _name_starts(field, word)
+    return q
+
+
+def _name_starts(field: str, word: str) -> Q:
+    """Names starting with `word`, whatever its case.
+
+    SQLite folds the case of ASCII letters only, so the usual spelling of a
+    Cyrillic name ("иванова" → "Иванова") is tried as well.
+    """
+    q = Q(**{f"{field}__istartswith": word})
+    if not word.isascii():
+        q |= Q(**{f"{field}__startswith": word.title()})
     return q
 
 

@@ -1,0 +1,92 @@
+"""The code keeps the shape the project depends on."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "kasipodaq"
+
+# Each layer may import itself and the layers listed; the order is core ← accounts ←
+# orgtree ← access ← audit ← registry ← api (STYLE.md, "Layout").
+ALLOWED = {
+    "core": {"core"},
+    "accounts": {"core", "accounts", "access"},
+    "orgtree": {"core", "orgtree"},
+    "access": {"core", "orgtree", "access", "accounts"},
+    "audit": {"core", "orgtree", "access", "audit", "accounts"},
+    "registry": {"core", "orgtree", "access", "audit", "registry", "accounts", "api"},
+    "api": {"core", "orgtree", "access", "audit", "registry", "accounts", "api"},
+}
+SCOPED_MODELS = {
+    "Person",
+    "Membership",
+    "OrgUnit",
+    "AuditEvent",
+    "OrgEvent",
+    "Employer",
+}
+
+
+def _modules(*, exclude_tests: bool = True) -> list[Path]:
+    return [
+        p
+        for p in PACKAGE.rglob("*.py")
+        if "migrations" not in p.parts and not (exclude_tests and "tests" in p.parts)
+    ]
+
+
+def _imported_apps(tree: ast.AST) -> set[str]:
+    apps = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "kasipodaq" and len(parts) > 1:
+                apps.add(parts[1])
+    return apps
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_dependencies_point_one_way(path: Path) -> None:
+    """An app imports only the layers below it: a cycle is a design bug."""
+    app = path.relative_to(PACKAGE).parts[0]
+    if app not in ALLOWED:
+        return
+    imported = _imported_apps(ast.parse(path.read_text()))
+    assert imported <= ALLOWED[app], f"{path}: imports {imported - ALLOWED[app]}"
+
+
+def _is_view_or_endpoint(path: Path) -> bool:
+    rel = path.relative_to(PACKAGE)
+    return rel.name == "views.py" or "views" in rel.parts or "api" in rel.parts
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _modules() if _is_view_or_endpoint(p)],
+    ids=lambda p: str(p.relative_to(PACKAGE)),
+)
+def test_views_and_endpoints_read_only_through_selectors(path: Path) -> None:
+    """Views and API endpoints never query scoped models directly (`Model.objects`)."""
+    offending = [
+        f"{path.name}:{node.lineno} {node.value.id}.objects"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute)
+        and node.attr == "objects"
+        and isinstance(node.value, ast.Name)
+        and node.value.id in SCOPED_MODELS
+    ]
+    assert not offending
+
+
+def test_the_checks_above_see_the_views() -> None:
+    """The view check is not vacuous: it finds the staff views and endpoints."""
+    assert len([p for p in _modules() if _is_view_or_endpoint(p)]) >= 4

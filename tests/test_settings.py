@@ -1,0 +1,60 @@
+"""The production settings pass Django's deployment checks; the console script works."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from kasipodaq.__main__ import command_line
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _kasipodaq(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kasipodaq", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        check=False,
+    )
+
+
+def test_production_settings_pass_check_deploy() -> None:
+    result = _kasipodaq(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY="x" * 64 + "-a-long-random-production-secret",
+        ALLOWED_HOSTS="union.example",
+        DATABASE_URL="sqlite:///:memory:",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    result = subprocess.run(
+        [sys.executable, "-m", "kasipodaq", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.production"},
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_commands_are_typed_with_dashes() -> None:
+    assert command_line(["kasipodaq", "create-token", "ann"]) == [
+        "kasipodaq",
+        "create_token",
+        "ann",
+    ]
+    assert command_line(["kasipodaq", "--help"]) == ["kasipodaq", "--help"]

@@ -46,6 +46,13 @@ def _require_manage(actor: Any, *units: OrgUnit) -> None:
         policy.require(actor, Perm.ORG_MANAGE, unit=unit)
 
 
+def _require_manage_above(actor: Any, unit: OrgUnit) -> None:
+    """Closing a unit is decided above it: a grant on the unit itself is not enough."""
+    if unit.parent is None:
+        raise TreeChangeRefused(_("The central committee cannot be closed."))
+    _require_manage(actor, unit.parent)
+
+
 def _require_past_or_today(on: dt.date) -> None:
     if on > today():
         raise TreeChangeRefused(_("The date cannot be in the future."), field="on")
@@ -141,7 +148,8 @@ def merge_organization(
     *, actor: Any, unit: OrgUnit, into: OrgUnit, on: dt.date
 ) -> OrgUnit:
     """Merge a unit into another of its level: its sub-units and members move there."""
-    _require_manage(actor, unit, into)
+    _require_manage_above(actor, unit)
+    _require_manage(actor, into)
     _require_past_or_today(on)
     if into.pk == unit.pk or into.level != unit.level:
         raise TreeChangeRefused(
@@ -173,7 +181,7 @@ def merge_organization(
 @transaction.atomic
 def liquidate_organization(*, actor: Any, unit: OrgUnit, on: dt.date) -> OrgUnit:
     """Close a unit that has no open sub-organizations; its members leave."""
-    _require_manage(actor, unit)
+    _require_manage_above(actor, unit)
     _require_past_or_today(on)
     if OrgUnit.objects.filter(parent=unit).active().exists():
         raise TreeChangeRefused(
@@ -202,9 +210,7 @@ def liquidate_organization(*, actor: Any, unit: OrgUnit, on: dt.date) -> OrgUnit
 @transaction.atomic
 def leave_union(*, actor: Any, unit: OrgUnit, on: dt.date) -> OrgUnit:
     """A unit leaves the union with its whole subtree; every membership in it ends."""
-    if unit.parent is None:
-        raise TreeChangeRefused(_("The central committee cannot leave the union."))
-    _require_manage(actor, unit.parent)
+    _require_manage_above(actor, unit)
     _require_past_or_today(on)
     ids = list(OrgUnit.objects.in_subtree(unit).active().values_list("pk", flat=True))
     end_all_memberships(

@@ -192,6 +192,25 @@ def test_a_district_chair_cannot_change_another_district(tree):
         leave_union(actor=chair, unit=tree.districts[0], on=D(2020, 1, 1))
 
 
+def test_closing_a_unit_needs_the_right_above_it(tree):
+    """A district chair cannot liquidate or merge away their own district."""
+    chair = grant(Role.CHAIR, tree.districts[0])
+    for close in (liquidate_organization, leave_union):
+        with pytest.raises(PermissionRefused):
+            close(actor=chair, unit=tree.districts[0], on=D(2020, 1, 1))
+    with pytest.raises(PermissionRefused):
+        merge_organization(
+            actor=chair,
+            unit=tree.districts[0],
+            into=tree.districts[1],
+            on=D(2020, 1, 1),
+        )
+    merge_organization(
+        actor=chair, unit=tree.primaries[0], into=tree.primaries[1], on=D(2020, 1, 1)
+    )
+    assert _fresh(tree.primaries[0]).status == UnitStatus.MERGED
+
+
 def test_creating_checks_level_and_code(tree):
     details = UnitDetails(code="NEW-1", name_ru="Новая", name_kk="Жаңа")
     unit = create_organization(

@@ -1,4 +1,4 @@
-"""A district chair signs in, finds a member by IIN, transfers them, sees counts move."""
+"""A district chair signs in, finds a member by IIN, transfers them, sees counts."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from kasipodaq.access.perms import Role
 from kasipodaq.registry.tests.factories import PASSWORD, build_tree, grant
@@ -41,10 +42,8 @@ def test_a_chair_transfers_a_member_and_both_counts_change(page: Any) -> None:
     page.goto("/members/")
     page.fill("#id_q", member.person.iin)
     page.locator("#id_q").press("Enter")
-    result = page.locator("#member-results a", has_text="Жумабаева")
-    result.wait_for()
-    assert page.locator("#member-results tbody tr").count() == 1
-    result.click()
+    expect(page.locator("#member-results tbody tr")).to_have_count(1)
+    page.locator("#member-results a", has_text="Жумабаева").click()
     page.wait_for_url(re.compile(rf"/members/{member.person_id}/$"))
 
     page.locator(f"a[href='/members/{member.person_id}/transfer/']").click()

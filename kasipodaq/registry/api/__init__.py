@@ -1,0 +1,1 @@
+"""The registry's API endpoints: organizations and members."""

@@ -188,23 +188,13 @@ def liquidate_organization(*, actor: Any, unit: OrgUnit, on: dt.date) -> OrgUnit
             _("Move or merge its sub-organizations first: %(unit)s still has some.")
             % {"unit": unit}
         )
-    ids = [unit.pk]
-    end_all_memberships(
+    return _close_with_members(
         actor=actor,
-        unit_ids=ids,
-        on=on,
-        reason=LeaveReason.ORG_LIQUIDATED,
-        note=_("Organization %(code)s liquidated") % {"code": unit.code},
-    )
-    changes.close_subtree(
         unit=unit,
         on=on,
-        status=UnitStatus.LIQUIDATED,
         kind=EventKind.LIQUIDATED,
-        recorded_by_id=actor.pk,
+        note=_("Organization %(code)s liquidated") % {"code": unit.code},
     )
-    _audit(actor, unit, EventKind.LIQUIDATED, on=on.isoformat())
-    return unit
 
 
 @transaction.atomic
@@ -212,20 +202,30 @@ def leave_union(*, actor: Any, unit: OrgUnit, on: dt.date) -> OrgUnit:
     """A unit leaves the union with its whole subtree; every membership in it ends."""
     _require_manage_above(actor, unit)
     _require_past_or_today(on)
-    ids = list(OrgUnit.objects.in_subtree(unit).active().values_list("pk", flat=True))
-    end_all_memberships(
+    return _close_with_members(
         actor=actor,
-        unit_ids=ids,
-        on=on,
-        reason=LeaveReason.ORG_LEFT_UNION,
-        note=_("Organization %(code)s left the union") % {"code": unit.code},
-    )
-    changes.close_subtree(
         unit=unit,
         on=on,
-        status=UnitStatus.LEFT,
         kind=EventKind.LEFT_UNION,
-        recorded_by_id=actor.pk,
+        note=_("Organization %(code)s left the union") % {"code": unit.code},
     )
-    _audit(actor, unit, EventKind.LEFT_UNION, on=on.isoformat(), units=len(ids))
+
+
+_CLOSINGS = {
+    EventKind.LIQUIDATED: (UnitStatus.LIQUIDATED, LeaveReason.ORG_LIQUIDATED),
+    EventKind.LEFT_UNION: (UnitStatus.LEFT, LeaveReason.ORG_LEFT_UNION),
+}
+
+
+def _close_with_members(
+    *, actor: Any, unit: OrgUnit, on: dt.date, kind: EventKind, note: str
+) -> OrgUnit:
+    """Close the unit's open subtree on `on`, ending every membership in it."""
+    status, reason = _CLOSINGS[kind]
+    ids = list(OrgUnit.objects.in_subtree(unit).active().values_list("pk", flat=True))
+    end_all_memberships(actor=actor, unit_ids=ids, on=on, reason=reason, note=note)
+    changes.close_subtree(
+        unit=unit, on=on, status=status, kind=kind, recorded_by_id=actor.pk
+    )
+    _audit(actor, unit, kind, on=on.isoformat(), units=len(ids))
     return unit

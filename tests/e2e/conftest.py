@@ -38,6 +38,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[Any]) -> No
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop on this thread, while the tests (and
+    # the database fixtures around them) make plain synchronous ORM calls.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

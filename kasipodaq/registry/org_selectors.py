@@ -98,7 +98,11 @@ def list_home_rows(user: Any) -> list[UnitRow]:
 
 
 def list_child_rows(
-    user: Any, parent: OrgUnit, *, include_closed: bool = False
+    user: Any,
+    parent: OrgUnit,
+    *,
+    include_closed: bool = False,
+    members_by_child: dict[str, int] | None = None,
 ) -> list[UnitRow]:
     """The units directly below `parent` that the user may see, with member counts.
 
@@ -111,7 +115,9 @@ def list_child_rows(
     units = list(_with_child_counts(children).order_by("name_ru", "pk"))
     if not units:
         return []
-    by_path = count_members_by_child(parent)
+    by_path = (
+        count_members_by_child(parent) if members_by_child is None else members_by_child
+    )
     return [
         UnitRow(u, by_path.get(u.path, 0), getattr(u, "open_children", 0))
         for u in sorted(units, key=lambda u: not u.is_active)

@@ -123,27 +123,50 @@ def list_members(
     `perm` is the right the list is for: an export passes Perm.MEMBER_EXPORT.
     """
     people = list_people(user, perm).select_related("current_membership__org_unit")
-    if flt.unit is not None:
-        people = people.filter(subtree_filter(Person.scope_path, flt.unit.path))
+    people = people.filter(
+        _member_filter_q(flt, person="", membership="current_membership__")
+    )
     if flt.status == "active":
         people = people.filter(current_membership__left_on__isnull=True)
     elif flt.status == "former":
         people = people.filter(current_membership__left_on__isnull=False)
+    return people.order_by("last_name", "first_name", "pk")
+
+
+def count_members(user: Any, flt: MemberFilter, perm: Perm = Perm.MEMBER_VIEW) -> int:
+    """How many rows `list_members` gives, counted the cheapest way.
+
+    Every open membership is its person's current one, so the active members of a
+    subtree are counted on memberships alone, without joining a million people.
+    """
+    if flt.status != "active":
+        return list_members(user, flt, perm).count()
+    memberships = scope(Membership.objects.current(), user, perm)
+    return memberships.filter(
+        _member_filter_q(flt, person="person__", membership="")
+    ).count()
+
+
+def _member_filter_q(flt: MemberFilter, *, person: str, membership: str) -> Q:
+    """The filter's conditions, reaching people and memberships by these prefixes."""
+    q = Q()
+    if flt.unit is not None:
+        q &= subtree_filter(f"{membership}org_unit__path", flt.unit.path)
     if flt.category in Category.values:
-        people = people.filter(current_membership__category=flt.category)
+        q &= Q(**{f"{membership}category": flt.category})
     if flt.sex in Sex.values:
-        people = people.filter(sex=flt.sex)
+        q &= Q(**{f"{person}sex": flt.sex})
     if flt.age_band in AgeBand.BANDS:
         now = today()
         if flt.age_band == AgeBand.UP_TO_29:
-            people = people.filter(birth_date__gt=_birth_date_after(now, 29))
+            q &= Q(**{f"{person}birth_date__gt": _birth_date_after(now, 29)})
         elif flt.age_band == AgeBand.UP_TO_35:
-            people = people.filter(birth_date__gt=_birth_date_after(now, 35))
+            q &= Q(**{f"{person}birth_date__gt": _birth_date_after(now, 35)})
         else:
-            people = people.filter(birth_date__lte=_birth_date_after(now, 35))
+            q &= Q(**{f"{person}birth_date__lte": _birth_date_after(now, 35)})
     if flt.text.strip():
-        people = people.filter(_text_q(flt.text.strip()))
-    return people.order_by("last_name", "first_name", "pk")
+        q &= _text_q(flt.text.strip(), prefix=person)
+    return q
 
 
 def membership_history(person: Person) -> QuerySet[Membership]:
@@ -161,26 +184,27 @@ def membership_history(person: Person) -> QuerySet[Membership]:
     )
 
 
-def _phone_digits() -> Func:
+def _phone_digits(prefix: str) -> Func:
     """The person's phone without the separators a phone may be typed with."""
-    expression: Any = F("phone")
+    expression: Any = F(f"{prefix}phone")
     for separator in (" ", "-", "(", ")"):
         expression = Replace(expression, Value(separator), Value(""))
     return expression
 
 
-def _text_q(text: str) -> Q:
+def _text_q(text: str, *, prefix: str = "") -> Q:
+    """An IIN, a phone number or the start of a name ("Фамилия Имя Отчество")."""
     digits = "".join(c for c in text if c.isdigit())
     if len(digits) == 12 and digits == text:
-        return Q(iin=text)
+        return Q(**{f"{prefix}iin": text})
     if len(digits) >= 7 and not any(c.isalpha() for c in text):
         # Phones are kept as typed ("+7 701 123 45 67"): compare their digits only.
-        return Q(Contains(_phone_digits(), digits[-7:]))
+        return Q(Contains(_phone_digits(prefix), digits[-7:]))
     q = Q()
     for field, word in zip(
         ("last_name", "first_name", "patronymic"), text.split(), strict=False
     ):
-        q &= _name_starts(field, word)
+        q &= _name_starts(f"{prefix}{field}", word)
     return q
 
 
@@ -202,22 +226,36 @@ class UnitFigures:
     working: int
     employees: int | None
     coverage: float | None  # working members ÷ employees, percent
+    # Members under each child of the unit (and in the unit itself), by path.
+    members_by_child: dict[str, int]
 
 
 def compute_unit_figures(unit: OrgUnit, on: dt.date | None = None) -> UnitFigures:
-    """Members, working members, employees and coverage of a unit's subtree today."""
+    """Members, working members, employees and coverage of a unit's subtree.
+
+    One grouped query over the subtree's memberships gives the totals and the count
+    under each child at once.
+    """
     on = on or today()
-    counts = (
-        Membership.objects.in_subtree(unit)
-        .active_on(on)
-        .aggregate(
+    rows = list(
+        _active_in_subtree(unit, on)
+        .annotate(child=Substr("org_unit__path", 1, len(unit.path) + SEGMENT))
+        .values("child")
+        .annotate(
             members=Count("pk"),
             working=Count("pk", filter=Q(category=Category.WORKING)),
         )
     )
+    members = sum(row["members"] for row in rows)
+    working = sum(row["working"] for row in rows)
     employees = _employees_in_subtree(unit, on)
-    coverage = round(100 * counts["working"] / employees, 1) if employees else None
-    return UnitFigures(counts["members"], counts["working"], employees, coverage)
+    coverage = round(100 * working / employees, 1) if employees else None
+    by_child = {row["child"]: row["members"] for row in rows}
+    return UnitFigures(members, working, employees, coverage, by_child)
+
+
+def _active_in_subtree(unit: OrgUnit, on: dt.date) -> QuerySet[Membership]:
+    return Membership.objects.in_subtree(unit).active_on(on)
 
 
 def _employees_in_subtree(unit: OrgUnit, on: dt.date) -> int | None:
@@ -239,8 +277,7 @@ def count_members_by_child(unit: OrgUnit, on: dt.date | None = None) -> dict[str
     """Active members under each child of `unit`, by child path, in one query."""
     child_len = len(unit.path) + SEGMENT
     rows = (
-        Membership.objects.in_subtree(unit)
-        .active_on(on or today())
+        _active_in_subtree(unit, on or today())
         .annotate(child=Substr("org_unit__path", 1, child_len))
         .values("child")
         .annotate(n=Count("pk"))

@@ -52,6 +52,7 @@ from ..selectors import (
     MemberFilter,
     access_person,
     access_unit,
+    count_members,
     list_members,
     list_units,
     membership_history,
@@ -94,7 +95,10 @@ class MemberListView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         form, flt = _member_filter(request, Perm.MEMBER_VIEW)
         people = list_members(request.user, flt)
-        page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+        paginator = Paginator(people, PAGE_SIZE)
+        # Counted on memberships where it can be: the join of every person is slow.
+        paginator.count = count_members(request.user, flt)
+        page = paginator.get_page(request.GET.get("page"))
         on = today()
         query = request.GET.copy()
         query.pop("page", None)

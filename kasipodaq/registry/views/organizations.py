@@ -97,12 +97,18 @@ class OrgDetailView(LoginRequiredMixin, TemplateView):
             )
         }
         can_manage = has_perm(user, Perm.ORG_MANAGE, unit=unit)
+        figures = compute_unit_figures(unit)
         history_open = can_manage and unit.is_active and unit.parent_id is not None
         context.update(
             unit=unit,
             ancestors=org_selectors.list_ancestors_in_scope(user, unit),
-            figures=compute_unit_figures(unit),
-            children=org_selectors.list_child_rows(user, unit, include_closed=True),
+            figures=figures,
+            children=org_selectors.list_child_rows(
+                user,
+                unit,
+                include_closed=True,
+                members_by_child=figures.members_by_child,
+            ),
             events=events,
             visible_ids=org_selectors.visible_unit_ids(user, referenced),
             can_manage=can_manage,

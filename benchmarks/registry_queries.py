@@ -223,6 +223,13 @@ def count_queries(fn: Callable[[], Any]) -> int:
     return len(captured.captured_queries)
 
 
+def membership_join_sql(p: str) -> str:
+    return (
+        "FROM registry_membership m JOIN orgtree_orgunit u ON u.id = m.org_unit_id "
+        f"WHERE u.path >= {p} AND u.path < {p} AND m.left_on IS NULL"
+    )
+
+
 def region_join_sql(p: str) -> str:
     return (
         "FROM registry_person pe "
@@ -238,11 +245,16 @@ def bench_region_list(admin: Any, region: Any, runs: int) -> None:
 
     from kasipodaq.access.policy import forget_grants
     from kasipodaq.orgtree.paths import upper_bound
-    from kasipodaq.registry.selectors import MemberFilter, list_members
+    from kasipodaq.registry.selectors import MemberFilter, count_members, list_members
+
+    flt = MemberFilter(unit=region)
 
     def selector() -> None:
+        """What the view does: the page of people, counted on memberships."""
         forget_grants(admin)
-        page = Paginator(list_members(admin, MemberFilter(unit=region)), 50).page(1)
+        paginator = Paginator(list_members(admin, flt), 50)
+        paginator.count = count_members(admin, flt)
+        page = paginator.page(1)
         assert len(list(page.object_list)) == 50
         assert page.paginator.count > 0
 
@@ -251,7 +263,7 @@ def bench_region_list(admin: Any, region: Any, runs: int) -> None:
     join = region_join_sql(p)
 
     def bare() -> None:
-        cursor.execute(f"SELECT count(*) {join}", bounds)
+        cursor.execute(f"SELECT count(*) {membership_join_sql(p)}", bounds)
         cursor.fetchall()
         cursor.execute(
             f"SELECT pe.* {join} ORDER BY pe.last_name, pe.first_name, pe.id LIMIT 50",
@@ -260,7 +272,7 @@ def bench_region_list(admin: Any, region: Any, runs: int) -> None:
         cursor.fetchall()
 
     bare_times = timed(bare, runs)
-    count = list_members(admin, MemberFilter(unit=region)).count()
+    count = count_members(admin, flt)
     print(
         f"50-row member list of one region: {region.name_ru} "
         f"({count:,} members), first page with its count"
@@ -292,14 +304,10 @@ def bench_region_page(admin: Any, region: Any, runs: int) -> None:
 
     from kasipodaq.core.dates import today
     from kasipodaq.orgtree.paths import upper_bound
-    from kasipodaq.registry.selectors import (
-        compute_unit_figures,
-        count_members_by_child,
-    )
+    from kasipodaq.registry.selectors import compute_unit_figures
 
     def figures() -> None:
         compute_unit_figures(region)
-        count_members_by_child(region)
 
     cursor, p = raw_cursor(), placeholder()
     on = today().isoformat()
@@ -318,7 +326,7 @@ def bench_region_page(admin: Any, region: Any, runs: int) -> None:
     members = compute_unit_figures(region).members
     print(f"Page of a region: {region.name_ru} ({members:,} members)")
     report(
-        "compute_unit_figures + count_members_by_child",
+        "compute_unit_figures (totals and per-child counts)",
         timed(figures, runs),
         bare_times,
         stat="p50",

@@ -1,6 +1,8 @@
-# Sourced by serve.sh and test.sh: a virtual environment with the locked dependencies.
-# Usage: . scripts/setup-env.sh [--group dev]
+#!/bin/sh
+# A virtual environment in .venv with the locked dependencies and compiled catalogs.
+# Usage: sh scripts/setup-env.sh [uv sync options, e.g. --group dev]
 set -eu
+cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/uv ]; then
     python3 -m venv .venv
     .venv/bin/python -m pip install --quiet --disable-pip-version-check uv

@@ -4,7 +4,7 @@
 # KASIPODAQ_BROWSER_TESTS=required fails instead of skipping when Chromium is missing.
 set -eu
 cd "$(dirname "$0")/.."
-. scripts/setup-env.sh --group dev
+sh scripts/setup-env.sh --group dev
 export DJANGO_SETTINGS_MODULE=config.settings.test
 echo "== ruff"; .venv/bin/ruff format --check --quiet . && .venv/bin/ruff check --quiet .
 echo "== mypy"; .venv/bin/mypy --no-error-summary kasipodaq config benchmarks

@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 sh scripts/setup-env.sh --group dev
 export DJANGO_SETTINGS_MODULE=config.settings.test
 echo "== ruff"; .venv/bin/ruff format --check --quiet . && .venv/bin/ruff check --quiet .
-echo "== mypy"; .venv/bin/mypy --no-error-summary kasipodaq config benchmarks
+echo "== mypy"; .venv/bin/mypy --no-error-summary kasipodaq config benchmarks tests conftest.py
 echo "== migrations"; .venv/bin/kasipodaq makemigrations --check --dry-run >/dev/null
 echo "== pytest"; exec .venv/bin/pytest "$@"

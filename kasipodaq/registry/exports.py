@@ -53,7 +53,7 @@ LOOKUPS = (
 )
 _NAME_RU, _NAME_KK = 9, 10
 # Free-text columns of the file that a spreadsheet could take for a formula.
-_TEXT_COLUMNS = frozenset({1, 2, 3, 7, 9})
+_TEXT_COLUMNS = frozenset({1, 2, 3, 7, 8, 9})
 
 Row = tuple[Any, ...]
 

@@ -173,7 +173,8 @@ def membership_history(person: Person) -> QuerySet[Membership]:
     """Every membership of a person, oldest first, with the units involved.
 
     Pass a person obtained through `access_person`: whoever may see the person sees
-    their whole story, including memberships in units outside their own subtree.
+    their whole story, including memberships in units outside their own subtree,
+    which the pages and the API show by id only, without their names.
     """
     return (
         Membership.objects.filter(person=person)

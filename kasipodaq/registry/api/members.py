@@ -18,6 +18,7 @@ from ninja.pagination import paginate
 from pydantic import StringConstraints
 
 from kasipodaq.access.perms import Perm
+from kasipodaq.access.policy import has_perm
 from kasipodaq.api.auth import ApiRequest
 from kasipodaq.api.pagination import LimitOffset
 from kasipodaq.api.schemas import (
@@ -75,7 +76,10 @@ class PersonalLeaveReason(enum.StrEnum):
 
 class MembershipOut(Schema):
     id: int
-    org_unit: UnitRef
+    org_unit: UnitRef = Field(
+        description="Named only if it lies in the caller's subtrees: a member's "
+        "history may pass through organizations the caller does not see."
+    )
     joined_on: dt.date
     left_on: dt.date | None
     category: Category
@@ -84,11 +88,20 @@ class MembershipOut(Schema):
     transferred_from_id: int | None
 
     @staticmethod
+    def resolve_org_unit(membership: Membership, context: Any) -> UnitRef:
+        unit = membership.org_unit
+        if has_perm(context["request"].auth, Perm.ORG_VIEW, unit=unit):
+            return UnitRef(id=unit.pk, code=unit.code, name=unit.name)
+        return UnitRef(id=unit.pk, code=None, name=None)
+
+    @staticmethod
     def resolve_leave_reason(membership: Membership) -> str | None:
         return membership.leave_reason or None
 
 
 class MemberOut(Schema):
+    """A row of the member list: what the staff list shows, no contact details."""
+
     id: int
     iin: str
     last_name: str
@@ -97,11 +110,6 @@ class MemberOut(Schema):
     full_name: str
     birth_date: dt.date
     sex: Sex
-    phone: str
-    email: str
-    position: str
-    consent_given_on: dt.date | None
-    consent_text_version: str
     membership: MembershipOut | None = Field(
         description="The latest membership, active or ended."
     )
@@ -112,6 +120,13 @@ class MemberOut(Schema):
 
 
 class MemberDetailOut(MemberOut):
+    """A member's record: every answer carrying one is audited as a view of it."""
+
+    phone: str
+    email: str
+    position: str
+    consent_given_on: dt.date | None
+    consent_text_version: str
     memberships: list[MembershipOut] = Field(description="All of them, oldest first.")
 
     @staticmethod
@@ -196,6 +211,13 @@ def _details(payload: PersonFields) -> PersonDetails:
     )
 
 
+def _record(request: ApiRequest, id: int) -> Person:
+    """The member's record as answered, which is a reading of it: audited."""
+    person = access_person(request.auth, id)
+    record_member_view(actor=request.auth, person=person)
+    return person
+
+
 def _current(person: Person) -> Membership:
     """The membership the writes act on; a person in scope always has one."""
     if person.current_membership is None:
@@ -226,9 +248,7 @@ def list_member_records(request: ApiRequest, filters: Query[MemberListFilter]) -
 @router.get("/{id}", response={200: MemberDetailOut, **READ_ERRORS}, summary="Read")
 def read_member(request: ApiRequest, id: Id) -> Any:
     """A member's details and membership history. The reading is audited."""
-    person = access_person(request.auth, id)
-    record_member_view(actor=request.auth, person=person)
-    return person
+    return _record(request, id)
 
 
 @router.post("", response={201: MemberDetailOut, **WRITE_ERRORS}, summary="Admit")
@@ -246,7 +266,7 @@ def admit_to_org(request: ApiRequest, payload: AdmitIn) -> Any:
         category=payload.category,
         join_method=payload.join_method,
     )
-    return Status(201, access_person(request.auth, membership.person_id))
+    return Status(201, _record(request, membership.person_id))
 
 
 @router.patch("/{id}", response={200: MemberDetailOut, **WRITE_ERRORS}, summary="Edit")
@@ -262,7 +282,7 @@ def edit_member_record(request: ApiRequest, id: Id, payload: MemberPatch) -> Any
     # Birth date and sex follow the IIN.
     details = replace(details_of(person), **entered, birth_date=None, sex="")
     edit_member(actor=request.auth, person=person, details=details, category=category)
-    return access_person(request.auth, id)
+    return _record(request, id)
 
 
 @router.post(
@@ -277,7 +297,7 @@ def member_leaves(request: ApiRequest, id: Id, payload: LeaveIn) -> Any:
         on=payload.on,
         reason=payload.reason,
     )
-    return access_person(request.auth, id)
+    return _record(request, id)
 
 
 @router.post(
@@ -292,7 +312,7 @@ def transfer_member(request: ApiRequest, id: Id, payload: TransferIn) -> Any:
     transfer_membership(
         actor=request.auth, membership=_current(person), to_unit=to_unit, on=payload.on
     )
-    return access_person(request.auth, id)
+    return _record(request, id)
 
 
 @router.delete("/{id}", response={204: None, **READ_ERRORS}, summary="Erase")

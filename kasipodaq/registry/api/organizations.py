@@ -47,11 +47,11 @@ Employees = Annotated[int, Field(ge=0, le=10_000_000)]
 
 
 class UnitRef(Schema):
-    """Another organization, named."""
+    """Another organization, named if it lies in the caller's subtrees."""
 
     id: int
-    code: str
-    name: str
+    code: str | None = Field(description="None outside the caller's subtrees.")
+    name: str | None = Field(description="None outside the caller's subtrees.")
 
 
 class EmployerOut(Schema):

@@ -54,7 +54,7 @@ def admit_member(
             after=snapshot(person, PERSON_FIELDS),
         )
     else:
-        _require_free_from(person, joined_on)
+        _require_free_from(actor, person, joined_on)
         apply_details(actor=actor, person=person, details=details)
 
     try:
@@ -82,8 +82,12 @@ def admit_member(
     return membership
 
 
-def _require_free_from(person: Person, joined_on: dt.date) -> None:
-    """A new membership may not overlap an earlier one."""
+def _require_free_from(actor: Any, person: Person, joined_on: dt.date) -> None:
+    """A new membership may not overlap an earlier one.
+
+    The refusal tells the day the last one ended only to whoever may read the
+    person's record: for anyone else it lies outside their area.
+    """
     memberships = Membership.objects.filter(person=person)
     if memberships.filter(left_on__isnull=True).exists():
         raise RegistryRefusal(
@@ -93,8 +97,13 @@ def _require_free_from(person: Person, joined_on: dt.date) -> None:
         memberships.order_by("-left_on").values_list("left_on", flat=True).first()
     )
     if last_left and joined_on < last_left:
-        raise RegistryRefusal(
-            _("The new membership would overlap the one that ended on %(date)s.")
-            % {"date": last_left},
-            field="joined_on",
-        )
+        last = person.current_membership
+        if last is not None and policy.has_perm(
+            actor, Perm.MEMBER_VIEW, unit=last.org_unit
+        ):
+            message = _(
+                "The new membership would overlap the one that ended on %(date)s."
+            ) % {"date": last_left}
+        else:
+            message = _("The new membership would overlap an earlier one.")
+        raise RegistryRefusal(message, field="joined_on")

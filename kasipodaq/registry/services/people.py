@@ -143,13 +143,31 @@ def edit_member(
 
 @transaction.atomic
 def delete_person(*, actor: Any, person: Person) -> None:
-    """Erase a person entered in error, with every membership, keeping the trail."""
+    """Erase a person entered in error, with every membership, keeping the trail.
+
+    Every membership goes, so the actor must keep every organization the person
+    was ever a member of: erasing must not change another subtree's records.
+    """
     membership = person.current_membership
     if membership is None or not policy.has_perm(
         actor, Perm.MEMBER_MANAGE, unit=membership.org_unit
     ):
         raise RegistryRefusal(_("You have no right to do this here."))
-    memberships = list(Membership.objects.filter(person=person).order_by("pk"))
+    memberships = list(
+        Membership.objects.filter(person=person)
+        .select_related("org_unit")
+        .order_by("pk")
+    )
+    if not all(
+        policy.has_perm(actor, Perm.MEMBER_MANAGE, unit=item.org_unit)
+        for item in memberships
+    ):
+        raise RegistryRefusal(
+            _(
+                "This person was a member of organizations outside your area: only "
+                "someone who keeps all of them can erase the record."
+            )
+        )
     Person.objects.filter(pk=person.pk).update(current_membership=None)
     for item in memberships:
         record(

@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 
 import pytest
 from django.db import connection
@@ -14,6 +15,7 @@ from kasipodaq.registry.models import (
     Membership,
     Person,
 )
+from kasipodaq.registry.services.transfers import transfer_membership
 from kasipodaq.registry.tests.factories import MALE, grant, valid_iin
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +143,8 @@ def test_a_member_comes_with_the_history_and_the_reading_is_audited(tree, chair)
     viewed = AuditEvent.objects.filter(
         action=AuditAction.PERSON_VIEWED, person_id=membership.person_id
     )
-    assert list(viewed.values_list("actor_id", flat=True)) == [chair.pk]
+    # The admin's transfer answered the record too: that was their reading.
+    assert list(viewed.values_list("actor_id", flat=True)) == [chair.pk, tree.admin.pk]
 
 
 def test_a_member_of_another_district_is_not_found(tree, chair):
@@ -404,3 +407,122 @@ def test_read_only_roles_read_members_but_change_nothing(tree):
     )
     assert api.post("/members", _admission(tree.primaries[0])).status_code == 404
     assert _state() == before
+
+
+# Personal data leaves the API only through audited readings
+
+
+def test_the_list_carries_no_contact_details(tree, chair):
+    """A list row shows what the staff list shows: contacts come with the record only.
+
+    Otherwise any reader could page through a whole subtree's phones and emails, 500
+    at a time, without the export right and without a trace in the audit trail.
+    """
+    membership = tree.admit(
+        tree.primaries[0],
+        phone="+7 701 000 00 00",
+        email="a@example.kz",
+        position="Учитель",
+        consent_given_on=D(2020, 9, 1),
+        consent_text_version="v1",
+    )
+    item = api_as(chair).get("/members").json()["items"][0]
+    assert item["id"] == membership.person_id
+    assert item["iin"] == membership.person.iin
+    for field in ("phone", "email", "position", "consent_given_on"):
+        assert field not in item
+    assert "consent_text_version" not in item
+    assert not AuditEvent.objects.filter(action=AuditAction.PERSON_VIEWED).exists()
+    record = api_as(chair).get(f"/members/{membership.person_id}").json()
+    assert (record["phone"], record["email"]) == ("+7 701 000 00 00", "a@example.kz")
+
+
+def test_an_empty_edit_is_a_reading_and_is_audited(tree, chair):
+    """PATCH with nothing to change still answers the whole record: a view, audited."""
+    membership = tree.admit(tree.primaries[0], phone="+7 701 000 00 00")
+    response = api_as(chair).patch(f"/members/{membership.person_id}", {})
+    assert response.status_code == 200
+    assert response.json()["phone"] == "+7 701 000 00 00"
+    viewed = AuditEvent.objects.filter(
+        action=AuditAction.PERSON_VIEWED, person_id=membership.person_id
+    )
+    assert list(viewed.values_list("actor_id", flat=True)) == [chair.pk]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("patch", "", {"phone": "+7 702 111 22 33"}),
+        ("post", "/leave", {"on": "2021-05-01", "reason": "own_wish"}),
+        ("post", "/transfer", {"on": "2021-05-01"}),
+    ],
+)
+def test_every_answer_with_the_record_is_an_audited_reading(
+    tree, chair, method, path, body
+):
+    """A change answers with the member's record, as the staff page shows it after:
+    that showing is a view of the record and is audited like one."""
+    membership = tree.admit(tree.primaries[0])
+    if path == "/transfer":
+        body = {**body, "to_unit": tree.primaries[1].pk}
+    response = getattr(api_as(chair), method)(
+        f"/members/{membership.person_id}{path}", body
+    )
+    assert response.status_code == 200
+    assert AuditEvent.objects.filter(
+        action=AuditAction.PERSON_VIEWED,
+        person_id=membership.person_id,
+        actor=chair,
+    ).exists()
+
+
+def test_readmission_answers_the_record_as_an_audited_reading(tree, chair):
+    """Admitting a former member answers their whole history: a view, audited."""
+    membership = tree.admit(tree.primaries[0])
+    api = api_as(chair)
+    api.post(
+        f"/members/{membership.person_id}/leave",
+        {"on": "2021-05-01", "reason": "own_wish"},
+    )
+    response = api.post(
+        "/members",
+        _admission(
+            tree.primaries[1],
+            iin=membership.person.iin,
+            last_name=membership.person.last_name,
+            first_name=membership.person.first_name,
+            joined_on="2022-01-10",
+        ),
+    )
+    assert response.status_code == 201
+    assert len(response.json()["memberships"]) == 2
+    assert AuditEvent.objects.filter(
+        action=AuditAction.PERSON_VIEWED,
+        person_id=membership.person_id,
+        actor=chair,
+    ).exists()
+
+
+def test_the_history_does_not_name_organizations_of_another_district(tree, chair):
+    """A member who came from another district: that organization is given by id only.
+
+    The record is the chair's to read, but the name and code of a unit outside their
+    subtrees are not, as on the staff pages and in the audit trail.
+    """
+    membership = tree.admit(tree.primaries[2])
+    transfer_membership(
+        actor=tree.admin,
+        membership=membership,
+        to_unit=tree.primaries[0],
+        on=D(2021, 3, 1),
+    )
+    body = api_as(chair).get(f"/members/{membership.person_id}").json()
+    came_from, now = body["memberships"]
+    assert came_from["org_unit"] == {
+        "id": tree.primaries[2].pk,
+        "code": None,
+        "name": None,
+    }
+    assert now["org_unit"]["name"] == tree.primaries[0].name
+    assert tree.primaries[2].name not in json.dumps(body, ensure_ascii=False)
+    assert tree.primaries[2].code not in json.dumps(body, ensure_ascii=False)

@@ -288,3 +288,14 @@ def test_language_is_fixed_when_rows_are_asked_for(tree, people, kazakh_name):
     with translation.override("ru"):
         body = "".join(chunks)
     assert kazakh_name in body
+
+
+def test_an_organization_code_cannot_become_a_formula(tree, people):
+    """The organization's code is staff-typed text too (no spaces needed for a
+    formula such as =HYPERLINK(…)): it is quoted like the names."""
+    OrgUnit.objects.filter(pk=tree.primaries[0].pk).update(code='=HYPERLINK("x")')
+    chunks = exports.csv_chunks(
+        exports.member_rows(Person.objects.filter(pk=people[0].pk))
+    )
+    row = next(csv.reader(io.StringIO("".join(chunks).splitlines()[1]), delimiter=";"))
+    assert row[8] == '\'=HYPERLINK("x")'

@@ -9,7 +9,7 @@ from kasipodaq.core.errors import PermissionRefused
 from kasipodaq.registry.errors import RegistryRefusal
 from kasipodaq.registry.models import LeaveReason, Membership, Person
 from kasipodaq.registry.services.admission import admit_member
-from kasipodaq.registry.services.people import edit_member
+from kasipodaq.registry.services.people import delete_person, edit_member
 from kasipodaq.registry.services.termination import end_membership
 from kasipodaq.registry.services.transfers import transfer_membership
 from kasipodaq.registry.tests.factories import grant, person_details, valid_iin
@@ -168,3 +168,63 @@ def test_primary_chair_cannot_admit_elsewhere(tree):
             category="working",
         )
     assert not Person.objects.exists()
+
+
+def test_erasing_is_refused_when_history_lies_in_another_district(tree):
+    """Erasing a person removes every membership: a district chair may not erase
+    one whose history lies partly in another district, whose records and past
+    figures it would change. Nothing is erased."""
+    chair = grant(Role.CHAIR, tree.districts[0])
+    came = tree.admit(tree.primaries[2], joined_on=dt.date(2019, 1, 10))
+    transfer_membership(
+        actor=tree.admin, membership=came, to_unit=tree.primaries[0], on=on_2021()
+    )
+    person = Person.objects.get(pk=came.person_id)
+    with pytest.raises(RegistryRefusal) as exc:
+        delete_person(actor=chair, person=person)
+    assert tree.primaries[2].name not in str(exc.value.message)
+    assert Person.objects.filter(pk=person.pk).exists()
+    assert Membership.objects.filter(person=person).count() == 2
+    assert not AuditEvent.objects.filter(action=AuditAction.PERSON_DELETED).exists()
+    delete_person(actor=tree.admin, person=person)
+    assert not Person.objects.filter(pk=person.pk).exists()
+
+
+def test_erasing_a_record_kept_entirely_in_ones_district_is_allowed(tree):
+    """A transfer inside the district leaves the record the chair's to erase."""
+    chair = grant(Role.CHAIR, tree.districts[0])
+    first = tree.admit(tree.primaries[0], joined_on=dt.date(2019, 1, 10))
+    transfer_membership(
+        actor=chair, membership=first, to_unit=tree.primaries[1], on=on_2021()
+    )
+    delete_person(actor=chair, person=Person.objects.get(pk=first.person_id))
+    assert not Membership.objects.exists()
+
+
+def on_2021() -> dt.date:
+    return dt.date(2021, 3, 1)
+
+
+def test_overlap_refusal_tells_no_date_of_a_record_outside_ones_area(tree):
+    """Admitting a former member of another district too early is refused without
+    the day their membership there ended: a record the chair may not read. Whoever
+    may read it is told the day."""
+    left_on = dt.date(2021, 1, 1)
+    former = tree.admit(tree.primaries[2], joined_on=dt.date(2018, 1, 1))
+    end_membership(actor=tree.admin, membership=former, on=left_on, reason="own_wish")
+    chair = grant(Role.CHAIR, tree.districts[0])
+    admission = {
+        "unit": tree.primaries[0],
+        "details": person_details(iin=former.person.iin),
+        "joined_on": dt.date(2020, 1, 1),
+        "category": "working",
+    }
+    with pytest.raises(RegistryRefusal) as exc:
+        admit_member(actor=chair, **admission)
+    assert exc.value.field == "joined_on"
+    assert str(left_on) not in str(exc.value.message)
+    assert "2021" not in str(exc.value.message)
+    with pytest.raises(RegistryRefusal) as exc:
+        admit_member(actor=tree.admin, **admission)
+    assert str(left_on) in str(exc.value.message)
+    assert Membership.objects.count() == 1

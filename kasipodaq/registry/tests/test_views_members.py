@@ -681,3 +681,49 @@ def test_accountant_cannot_admit(client, tree):
     assert client.get(url).status_code == 404
     assert client.post(url, admission_data(tree)).status_code == 404
     assert not Person.objects.exists()
+
+
+# What another district's part of a record shows
+
+
+@pytest.fixture
+def newcomer(tree):
+    """A member who came to the first district from a primary of the second."""
+    came = tree.admit(
+        tree.primaries[2], joined_on=dt.date(2019, 9, 1), last_name="Омарова"
+    )
+    transfer_membership(
+        actor=tree.admin,
+        membership=came,
+        to_unit=tree.primaries[0],
+        on=dt.date(2022, 1, 10),
+    )
+    return Person.objects.get(pk=came.person_id)
+
+
+def test_member_page_does_not_name_another_districts_organization(
+    client, tree, chair, newcomer
+):
+    """The history shows the member came by transfer, from an organization outside
+    the chair's area that it does not name (as the audit trail does)."""
+    client.force_login(chair)
+    response = client.get(reverse("members:detail", kwargs={"pk": newcomer.pk}))
+    assert response.status_code == 200
+    text = page_text(response)
+    assert tree.primaries[0].name in text
+    assert tree.primaries[2].name not in text
+    assert tree.primaries[2].code not in text
+    assert f"Transfer from organization #{tree.primaries[2].pk}" in text
+
+
+def test_erasing_a_record_with_history_in_another_district_is_refused(
+    client, tree, chair, newcomer
+):
+    """The erase form explains the refusal and nothing is erased."""
+    client.force_login(chair)
+    url = reverse("members:delete", kwargs={"pk": newcomer.pk})
+    response = client.post(url, {"confirm": "on"})
+    assert response.status_code == 200
+    assert "outside your area" in page_text(response)
+    assert Membership.objects.filter(person=newcomer).count() == 2
+    assert not AuditEvent.objects.filter(action=AuditAction.PERSON_DELETED).exists()

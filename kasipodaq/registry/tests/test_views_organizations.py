@@ -25,6 +25,10 @@ from kasipodaq.orgtree.models import (
     UnitStatus,
 )
 from kasipodaq.registry.models import Membership
+from kasipodaq.registry.services.organizations import (
+    merge_organization,
+    move_organization,
+)
 from kasipodaq.registry.tests.factories import Tree, grant, make_unit, valid_bin
 
 pytestmark = pytest.mark.django_db
@@ -791,3 +795,39 @@ def test_a_chair_cannot_close_their_own_unit(client, tree: Tree, action: str):
     page = client.get(reverse("orgs:detail", args=[district.pk]))
     assert reverse(action, args=[district.pk]).encode() not in page.content
     assert client.get(reverse(action, args=[tree.primaries[0].pk])).status_code == 200
+
+
+# --- names of units outside the user's area ---------------------------------------
+
+
+def test_history_does_not_name_units_outside_the_users_area(client, tree: Tree):
+    """A primary that came from another district: its history names neither that
+    district nor the region above the chair, only "organization #id", as the
+    breadcrumbs and the audit trail do."""
+    came = tree.primaries[2]
+    move_organization(
+        actor=admin_of(tree), unit=came, new_parent=tree.districts[0], on=EFFECTIVE
+    )
+    chair = grant(Role.CHAIR, tree.districts[0])
+    signed_in(client, chair)
+    html = client.get(reverse("orgs:detail", args=[came.pk])).content.decode()
+    assert tree.districts[1].name_ru not in html
+    assert f"organization #{tree.districts[1].pk}" in html
+    assert tree.districts[0].name_ru in html
+    html = client.get(reverse("orgs:detail", args=[tree.districts[0].pk])).content
+    assert tree.regions[0].name_ru not in html.decode()
+
+
+def test_merged_unit_does_not_name_a_target_outside_the_users_area(client, tree: Tree):
+    """A primary merged into another district's: the chair sees it merged, not where."""
+    merge_organization(
+        actor=admin_of(tree),
+        unit=tree.primaries[0],
+        into=tree.primaries[2],
+        on=EFFECTIVE,
+    )
+    chair = grant(Role.CHAIR, tree.districts[0])
+    url = reverse("orgs:detail", args=[tree.primaries[0].pk])
+    html = signed_in(client, chair).get(url).content.decode()
+    assert tree.primaries[2].name_ru not in html
+    assert f"organization #{tree.primaries[2].pk}" in html

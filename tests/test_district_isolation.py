@@ -1,0 +1,801 @@
+"""In the demo union, a district chair reaches nothing of another district.
+
+The union is the real demo (`kasipodaq.registry.demo`) at a small scale. Signed in
+as its district chair ("chair.district", Karaganda's city committee), every staff
+page and every API operation that takes an id is asked about objects outside the
+chair's district: a member there, a former member, a member who left the chair's
+district for another, the neighbour district, its primary organization, the region
+and the central committee above, a closed unit and a unit of another region.
+Every answer is 404, the same as for an id that does not exist, and nothing in the
+database changes: no person, membership, organization, history or audit row.
+
+The pages come from the URL resolver and the operations from the OpenAPI schema,
+so a page or an endpoint added later is asked too; a page without an id in its
+path must be listed below with the ids its query string takes. Each case also
+asks about an object of the chair's own district, which must not be a 404, so the
+404s are the scoping's and not a broken request's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from kasipodaq.access.perms import Perm, Role
+from kasipodaq.access.policy import has_perm
+from kasipodaq.accounts.models import User
+from kasipodaq.api.schemas import MAX_ID
+from kasipodaq.api.tokens import issue_token
+from kasipodaq.api.v1 import api
+from kasipodaq.audit.models import AuditAction, AuditEvent
+from kasipodaq.core.dates import today
+from kasipodaq.orgtree.models import (
+    EmployeeCount,
+    Employer,
+    Level,
+    OrgEvent,
+    OrgPlacement,
+    OrgUnit,
+    UnitStatus,
+)
+from kasipodaq.registry.demo.builder import DemoSpec, build_demo
+from kasipodaq.registry.demo.users import DEMO_DISTRICT, DEMO_OTHER_DISTRICT
+from kasipodaq.registry.models import Membership, Person
+from kasipodaq.registry.services.transfers import transfer_membership
+from kasipodaq.registry.tests.factories import grant, valid_bin, valid_iin
+
+pytestmark = pytest.mark.django_db
+T = TypeVar("T")
+
+MEMBERS = 1500
+API_PREFIX = "/api/v1"
+
+# The staff pages, by URL namespace, and what the `pk` of their path names.
+STAFF_NAMESPACES = ("members", "orgs", "audit")
+PK_KIND_BY_NAMESPACE = {"members": "person", "orgs": "unit"}
+PK_KIND_BY_NAME = {"audit:person": "person", "audit:user": "user"}
+# Pages without an id in the path: the ids their query string takes, by kind,
+# and the methods that read them (a POST of the admission form ignores ?person=).
+QUERY_IDS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
+    "members:list": [("org", "unit", ("GET",))],
+    "members:export": [("org", "unit", ("GET",))],
+    "members:admit": [("org", "unit", ("GET", "POST")), ("person", "person", ("GET",))],
+    "audit:events": [("person", "person", ("GET",)), ("actor", "user", ("GET",))],
+}
+NO_IDS = {"orgs:tree"}
+# API paths with an {id}: what it names. Operations that take no id at all.
+API_KIND_BY_PREFIX = {"/api/v1/members/": "person", "/api/v1/orgs/": "unit"}
+NO_ID_OPERATIONS: set[str] = set()
+# The least the resolver and the schema must give, so no test passes vacuously.
+MIN_PK_PAGES = 16
+MIN_QUERY_PAGES = 4
+MIN_ID_OPERATIONS = 16
+
+
+# --- the cases, from the resolver and the schema -----------------------------------
+
+
+def _staff_patterns() -> Iterator[tuple[str, URLPattern]]:
+    for entry in get_resolver().url_patterns:
+        if isinstance(entry, URLResolver) and entry.namespace in STAFF_NAMESPACES:
+            for pattern in entry.url_patterns:
+                assert isinstance(pattern, URLPattern)
+                yield f"{entry.namespace}:{pattern.name}", pattern
+
+
+def _pk_kind(name: str) -> str | None:
+    return PK_KIND_BY_NAME.get(name) or PK_KIND_BY_NAMESPACE.get(name.split(":")[0])
+
+
+def _page_cases() -> tuple[list[tuple[str, Any]], list[str]]:
+    """(URL name, view class) of the pages with a `pk`; the names of the others."""
+    with_pk, without = [], []
+    for name, pattern in _staff_patterns():
+        view_class = getattr(pattern.callback, "view_class", None)
+        if "pk" in pattern.pattern.converters:
+            with_pk.append((name, view_class))
+        else:
+            without.append(name)
+    return with_pk, without
+
+
+PK_PAGES, OTHER_PAGES = _page_cases()
+
+
+def _schema() -> dict[str, Any]:
+    return api.get_openapi_schema(path_prefix=f"{API_PREFIX}/")
+
+
+def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]]
+    return node
+
+
+def _is_id(node: dict[str, Any]) -> bool:
+    """An `Id` of kasipodaq.api.schemas, possibly optional (anyOf with null)."""
+    options = node.get("anyOf", [node])
+    return any(
+        o.get("type") == "integer" and o.get("maximum") == MAX_ID for o in options
+    )
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    query_ids: tuple[str, ...]
+    body: dict[str, Any] | None = field(default=None, hash=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def path_id(self) -> bool:
+        return "{id}" in self.path
+
+
+def _operations() -> list[Operation]:
+    schema = _schema()
+    found = []
+    for path, methods in schema["paths"].items():
+        for method, spec in methods.items():
+            query_ids = tuple(
+                p["name"]
+                for p in spec.get("parameters", [])
+                if p["in"] == "query" and _is_id(p["schema"])
+            )
+            body = spec.get("requestBody", {}).get("content", {})
+            body_schema = body.get("application/json", {}).get("schema")
+            found.append(
+                Operation(
+                    method.upper(),
+                    path,
+                    query_ids,
+                    _resolve(schema, body_schema) if body_schema else None,
+                )
+            )
+    return found
+
+
+OPERATIONS = _operations()
+ID_OPERATIONS = [
+    op
+    for op in OPERATIONS
+    if op.path_id
+    or op.query_ids
+    or any(_is_id(p) for p in (op.body or {}).get("properties", {}).values())
+]
+
+
+def test_the_cases_cover_every_page_and_operation(client: Client) -> None:
+    """Every staff page and API operation is asked, and there are enough of them."""
+    assert len(PK_PAGES) >= MIN_PK_PAGES
+    for name, _view in PK_PAGES:
+        assert _pk_kind(name), f"{name}: say what its pk names in PK_KIND_BY_NAME"
+    assert set(OTHER_PAGES) == set(QUERY_IDS) | NO_IDS, (
+        "a page without an id in its path: list the ids of its query in QUERY_IDS, "
+        "or put it in NO_IDS"
+    )
+    assert len(QUERY_IDS) >= MIN_QUERY_PAGES
+    served = client.get(f"{API_PREFIX}/openapi.json").json()
+    assert {
+        f"{method.upper()} {path}"
+        for path, methods in served["paths"].items()
+        for method in methods
+    } == {op.label for op in OPERATIONS}
+    assert {op.label for op in OPERATIONS if op not in ID_OPERATIONS} == (
+        NO_ID_OPERATIONS
+    ), "an operation that takes no id: put it in NO_ID_OPERATIONS"
+    assert len(ID_OPERATIONS) >= MIN_ID_OPERATIONS
+    for op in ID_OPERATIONS:
+        if op.path_id:
+            assert any(op.path.startswith(p) for p in API_KIND_BY_PREFIX), op.label
+
+
+# --- the demo and its samples --------------------------------------------------------
+
+
+@dataclass
+class Demo:
+    chair: User
+    auditor: User  # a district auditor, for the audit pages
+    district: OrgUnit
+    primary: OrgUnit  # of the chair's district
+    second_primary: OrgUnit  # another one of it
+    member: Person  # of `primary`, with no past outside the district
+    staff: User  # a user holding a role in the district
+    # Outside the chair's district, by kind: person, unit, user.
+    outside: dict[str, list[Any]]
+    missing: dict[str, int]  # an id of each kind that exists nowhere
+
+
+def _user(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+def _found(value: T | None) -> T:
+    """A sample the demo must hold."""
+    assert value is not None
+    return value
+
+
+def _last_pk(queryset: Any) -> int:
+    return int(_found(queryset.order_by("-pk").first()).pk)
+
+
+@pytest.fixture
+def demo(db: None) -> Demo:
+    build_demo(DemoSpec(members=MEMBERS))
+    district = OrgUnit.objects.get(code=DEMO_DISTRICT)
+    other = OrgUnit.objects.get(code=DEMO_OTHER_DISTRICT)
+    chair = _user("chair.district")
+    own = OrgUnit.objects.in_subtree(district)
+    primaries = list(own.filter(level=Level.PRIMARY).active().order_by("code")[:2])
+    assert len(primaries) == 2
+    other_primary = _found(
+        OrgUnit.objects.in_subtree(other).filter(level=Level.PRIMARY).active().first()
+    )
+
+    stays = (
+        Person.objects.in_subtree(district)
+        .filter(current_membership__left_on__isnull=True)
+        .exclude(memberships__in=Membership.objects.exclude(org_unit__in=own))
+        .order_by("pk")
+    )
+    member = _found(stays.filter(current_membership__org_unit=primaries[0]).first())
+    leaving = _found(stays.exclude(pk=member.pk).first())
+    # A member who left the chair's district for the neighbour one: their past
+    # membership lies in the chair's district, their record no longer does.
+    transfer_membership(
+        actor=_user("admin"),
+        membership=_found(leaving.current_membership),
+        to_unit=other_primary,
+        on=today(),
+    )
+
+    outside_people = Person.objects.exclude(
+        current_membership__org_unit__in=own
+    ).order_by("pk")
+    people: list[Any] = [
+        _found(
+            outside_people.filter(
+                current_membership__org_unit=other_primary,
+                current_membership__left_on__isnull=True,
+            )
+            .exclude(pk=leaving.pk)
+            .first()
+        ),
+        _found(
+            outside_people.filter(current_membership__left_on__isnull=False).first()
+        ),
+        Person.objects.get(pk=leaving.pk),
+        _found(
+            outside_people.exclude(
+                current_membership__org_unit__region_code=district.region_code
+            ).first()
+        ),
+    ]
+    units: list[Any] = [
+        other,
+        other_primary,
+        _found(district.parent),  # the region above
+        OrgUnit.objects.get(parent=None),
+        _found(
+            OrgUnit.objects.exclude(pk__in=own)
+            .exclude(status=UnitStatus.ACTIVE)
+            .first()
+        ),
+        _found(
+            OrgUnit.objects.filter(level=Level.PRIMARY)
+            .exclude(region_code=district.region_code)
+            .first()
+        ),
+    ]
+    users: list[Any] = [
+        _user("chair.other-district"),
+        _user("admin"),
+        _user("chair.karaganda"),
+    ]
+    for person in people:
+        assert not has_perm(chair, Perm.MEMBER_VIEW, unit=_unit_of(person))
+    for unit in units:
+        assert not has_perm(chair, Perm.ORG_VIEW, unit=unit)
+
+    return Demo(
+        chair=chair,
+        auditor=grant(Role.AUDITOR, district),
+        district=district,
+        primary=primaries[0],
+        second_primary=primaries[1],
+        member=member,
+        staff=_user("accountant.district"),
+        outside={"person": people, "unit": units, "user": users},
+        missing={
+            "person": _last_pk(Person.objects) + 1000,
+            "unit": _last_pk(OrgUnit.objects) + 1000,
+            "user": _last_pk(User.objects) + 1000,
+        },
+    )
+
+
+def _unit_of(person: Person) -> OrgUnit:
+    membership = (
+        Person.objects.select_related("current_membership__org_unit")
+        .get(pk=person.pk)
+        .current_membership
+    )
+    assert membership is not None
+    return membership.org_unit
+
+
+def _own(demo: Demo, kind: str) -> Any:
+    return {"person": demo.member, "unit": demo.primary, "user": demo.staff}[kind]
+
+
+def _state() -> dict[str, Any]:
+    """Everything a request about a member or an organization could change."""
+    return {
+        "people": list(Person.objects.order_by("pk").values()),
+        "memberships": list(Membership.objects.order_by("pk").values()),
+        "units": list(OrgUnit.objects.order_by("pk").values()),
+        "placements": list(OrgPlacement.objects.order_by("pk").values()),
+        "org_events": OrgEvent.objects.count(),
+        "employees": list(EmployeeCount.objects.order_by("pk").values()),
+        "employers": Employer.objects.count(),
+        "audit_events": AuditEvent.objects.count(),
+    }
+
+
+@contextmanager
+def _rolled_back() -> Iterator[None]:
+    """Requests whose changes are undone: the in-scope control of each case."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def _signed_in(user: User) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+# --- pages -------------------------------------------------------------------------
+
+
+def _page_data(demo: Demo, target: Any) -> dict[str, Any]:
+    """A POST body that every form of the staff pages would accept for `target`.
+
+    Forms ignore the fields they do not have, so one body serves them all. For
+    the chair's own objects nearly every change goes through with it (the control
+    of each case), so a reachable target would be changed.
+    """
+    on = today().isoformat()
+    data: dict[str, Any] = {
+        "on": on,
+        "confirm": "on",
+        "reason": "own_wish",
+        "category": "working",
+        "join_method": "paper",
+        "joined_on": on,
+        "to_unit": demo.second_primary.code,
+        "org_unit": demo.primary.code,
+        "iin": valid_iin(dt.date(1990, 1, 2)),
+        "last_name": "Захватова",
+        "first_name": "Анна",
+        "phone": "+7 701 000 00 01",
+        "level": Level.PRIMARY,
+        "code": "ISOLATION-1",
+        "name_ru": "Захват",
+        "name_kk": "Басып алу",
+        "region_code": "35",
+        "address": "—",
+        "employees": "7",
+        "employer_bin": _free_bin(),
+        "employer_name_ru": "Захват",
+        "employer_sector": "school",
+        "parent_code": demo.district.code,
+        "into": demo.second_primary.code,
+    }
+    if isinstance(target, Person):
+        data.update(
+            iin=target.iin,
+            last_name=target.last_name,
+            first_name=target.first_name,
+            birth_date=target.birth_date.isoformat(),
+            sex=target.sex,
+        )
+    if isinstance(target, OrgUnit):
+        data["level"] = Level.GROUP if target.level == Level.PRIMARY else Level.PRIMARY
+        if target.level != Level.PRIMARY:
+            data["into"] = demo.district.code
+    return data
+
+
+def _free_bin() -> str:
+    while True:
+        bin_ = valid_bin()
+        if not Employer.objects.filter(bin=bin_).exists():
+            return bin_
+
+
+def _refused_posts(view_class: Any) -> set[int]:
+    """404; a view that takes no POST at all may answer 405 whatever the object."""
+    return {404} if hasattr(view_class, "post") else {404, 405}
+
+
+def _attackers(demo: Demo, name: str) -> list[User]:
+    return [demo.chair, demo.auditor] if name.startswith("audit:") else [demo.chair]
+
+
+def _control_user(demo: Demo, name: str) -> User:
+    return demo.auditor if name.startswith("audit:") else demo.chair
+
+
+@pytest.mark.parametrize(("name", "view_class"), PK_PAGES, ids=[n for n, _ in PK_PAGES])
+def test_a_page_about_another_district_is_404(
+    demo: Demo, name: str, view_class: Any
+) -> None:
+    """GET and POST of the page about each object outside the district: 404, like
+    an id that exists nowhere, and no change; the chair's own object is reachable."""
+    kind = _pk_kind(name)
+    assert kind is not None
+    before = _state()
+    missing_url = reverse(name, kwargs={"pk": demo.missing[kind]})
+    for user in _attackers(demo, name):
+        client = _signed_in(user)
+        not_found = client.get(missing_url)
+        assert not_found.status_code == 404
+        for target in demo.outside[kind]:
+            url = reverse(name, kwargs={"pk": target.pk})
+            response = client.get(url)
+            assert response.status_code == 404, (user, url)
+            assert response.content == not_found.content, url
+            answer = client.post(url, _page_data(demo, target))
+            assert answer.status_code in _refused_posts(view_class), (user, url)
+            assert answer.status_code == client.post(missing_url).status_code, url
+    assert _state() == before
+    assert not AuditEvent.objects.filter(action=AuditAction.PERSON_VIEWED).exists()
+
+    own = _own(demo, kind)
+    client = _signed_in(_control_user(demo, name))
+    url = reverse(name, kwargs={"pk": own.pk})
+    with _rolled_back():
+        assert client.get(url).status_code != 404, url
+    if hasattr(view_class, "post"):
+        with _rolled_back():
+            answer = client.post(url, _page_data(demo, own))
+            assert answer.status_code != 404, url
+
+
+QUERY_CASES = [
+    (name, param, kind, methods)
+    for name, params in QUERY_IDS.items()
+    for param, kind, methods in params
+]
+
+
+def _query_url(name: str, param: str, pk: int) -> str:
+    extra = "&format=csv" if name == "members:export" else ""
+    return f"{reverse(name)}?{param}={pk}{extra}"
+
+
+@pytest.mark.parametrize(
+    ("name", "param", "kind", "methods"),
+    QUERY_CASES,
+    ids=[f"{name}?{param}" for name, param, _k, _m in QUERY_CASES],
+)
+def test_a_page_naming_another_districts_object_in_its_query_is_404(
+    demo: Demo, name: str, param: str, kind: str, methods: tuple[str, ...]
+) -> None:
+    """?org=, ?person=, ?actor= naming something outside the district: 404."""
+    before = _state()
+    for user in _attackers(demo, name):
+        client = _signed_in(user)
+        not_found = client.get(_query_url(name, param, demo.missing[kind]))
+        assert not_found.status_code == 404
+        for target in demo.outside[kind]:
+            url = _query_url(name, param, target.pk)
+            if "GET" in methods:
+                response = client.get(url)
+                assert response.status_code == 404, (user, url)
+                assert response.content == not_found.content, url
+            if "POST" in methods:
+                data = _page_data(demo, target)
+                if isinstance(target, OrgUnit):
+                    data["org_unit"] = target.code
+                assert client.post(url, data).status_code == 404, (user, url)
+    assert _state() == before
+
+    with _rolled_back():
+        client = _signed_in(_control_user(demo, name))
+        own = demo.district if kind == "unit" and name != "members:admit" else None
+        url = _query_url(name, param, (own or _own(demo, kind)).pk)
+        assert client.get(url).status_code != 404, url
+
+
+def test_lists_hold_the_district_only(demo: Demo) -> None:
+    """The member lists count the district's members, not the union's; an IIN, a
+    name or a code of another district finds nothing, on the pages and in the API."""
+    client = _signed_in(demo.chair)
+    members = (
+        Person.objects.in_subtree(demo.district)
+        .filter(current_membership__left_on__isnull=True)
+        .count()
+    )
+    assert 0 < members < Person.objects.count()
+    response = client.get(reverse("members:list"))
+    assert response.context["page"].paginator.count == members
+    assert _api_client(demo.chair).get(f"{API_PREFIX}/members").json()["count"] == (
+        members
+    )
+    person = demo.outside["person"][0]
+    for text in (person.iin, person.last_name):
+        response = client.get(reverse("members:list"), {"q": text, "status": "all"})
+        assert response.status_code == 200
+        assert person.pk not in [p.pk for p, _age in response.context["rows"]]
+    unit = demo.outside["unit"][1]
+    for text in (unit.code, unit.name_ru):
+        response = client.get(reverse("orgs:tree"), {"q": text})
+        assert unit.pk not in [row.unit.pk for row in response.context["rows"]]
+    caller = _api_client(demo.chair)
+    found = caller.get(f"{API_PREFIX}/members", {"q": person.iin, "status": "all"})
+    assert found.json()["count"] == 0
+    assert caller.get(f"{API_PREFIX}/orgs", {"q": unit.code}).json()["count"] == 0
+
+
+def test_a_form_naming_another_districts_unit_refuses_it_as_unknown(
+    demo: Demo,
+) -> None:
+    """A code typed into a form (admission, transfer, merge, move) that names a unit
+    outside the district gets the answer of a code that exists nowhere."""
+    client = _signed_in(demo.chair)
+    member, primary = demo.member, demo.primary
+    other = demo.outside["unit"][1]
+    forms: list[tuple[str, str, Callable[[str], dict[str, Any]]]] = [
+        (
+            reverse("members:admit"),
+            "org_unit",
+            lambda code: {**_page_data(demo, None), "org_unit": code},
+        ),
+        (
+            reverse("members:transfer", kwargs={"pk": member.pk}),
+            "to_unit",
+            lambda code: {"to_unit": code, "on": today().isoformat()},
+        ),
+        (
+            reverse("orgs:merge", kwargs={"pk": primary.pk}),
+            "into",
+            lambda code: {"into": code, "on": today().isoformat()},
+        ),
+        (
+            reverse("orgs:move", kwargs={"pk": primary.pk}),
+            "parent_code",
+            lambda code: {"parent_code": code, "on": today().isoformat()},
+        ),
+    ]
+    before = _state()
+    for url, field_name, data in forms:
+        code = (
+            other.code if field_name != "parent_code" else demo.outside["unit"][0].code
+        )
+        refused = client.post(url, data(code))
+        unknown = client.post(url, data("NO-SUCH-CODE"))
+        assert refused.status_code == unknown.status_code == 200, url
+        errors = refused.context["form"].errors
+        assert field_name in errors, (url, errors)
+        assert str(errors[field_name]).replace(code, "CODE") == str(
+            unknown.context["form"].errors[field_name]
+        ).replace("NO-SUCH-CODE", "CODE"), url
+    assert _state() == before
+
+
+# --- the API -------------------------------------------------------------------------
+
+
+def _api_client(user: User) -> Client:
+    _row, token = issue_token(user=user)
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")
+
+
+def _api_values(demo: Demo) -> dict[str, Any]:
+    """A value for every field of the API's bodies but the ids, valid for each."""
+    on = today().isoformat()
+    return {
+        "on": on,
+        "counted_on": on,
+        "opened_on": on,
+        "joined_on": on,
+        "reason": "own_wish",
+        "employees": 7,
+        "category": "working",
+        "join_method": "paper",
+        "iin": valid_iin(dt.date(1991, 2, 3)),
+        "last_name": "Захватов",
+        "first_name": "Иван",
+        "phone": "+7 701 000 00 02",
+        "level": "primary",
+        "code": "ISOLATION-2",
+        "name_ru": "Захват",
+        "name_kk": "Басып алу",
+        "employer_bin": _free_bin(),
+        "employer_name_ru": "Захват",
+        "employer_sector": "school",
+    }
+
+
+def _own_ids(demo: Demo, target: Any) -> dict[str, int]:
+    """Ids in a body next to a path id: the chair's own units, so that the change
+    would succeed if the object of the path were reachable."""
+    into = demo.second_primary
+    if isinstance(target, OrgUnit) and target.level != Level.PRIMARY:
+        into = demo.district
+    return {
+        "to_unit": demo.second_primary.pk,
+        "into": into.pk,
+        "parent": demo.district.pk,
+        "org_unit": demo.second_primary.pk,
+        "org": demo.district.pk,
+    }
+
+
+def _request(
+    caller: Client,
+    op: Operation,
+    *,
+    path_id: int | None,
+    ids: dict[str, int],
+    values: dict[str, Any],
+) -> Any:
+    path = op.path.replace("{id}", str(path_id)) if path_id is not None else op.path
+    query = {name: ids[name] for name in op.query_ids}
+    body: dict[str, Any] = {}
+    if op.body is not None:
+        required = set(op.body.get("required", []))
+        for name, prop in op.body.get("properties", {}).items():
+            if _is_id(prop):
+                body[name] = ids[name]
+            elif name in values:
+                body[name] = values[name]
+            else:
+                assert name not in required, f"{op.label}: give a value for {name}"
+    if op.method == "GET":
+        return caller.get(path, query)
+    url = path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+    return caller.generic(
+        op.method, url, json.dumps(body), content_type="application/json"
+    )
+
+
+@pytest.mark.parametrize("op", ID_OPERATIONS, ids=[op.label for op in ID_OPERATIONS])
+def test_an_api_operation_about_another_district_is_404(
+    demo: Demo, op: Operation
+) -> None:
+    """Each object outside the district, in the path or (without one) in the query
+    or body: 404 with the body of an unknown id, and no change; the chair's own
+    object is not a 404."""
+    caller = _api_client(demo.chair)
+    values = _api_values(demo)
+    kind = next(
+        (k for prefix, k in API_KIND_BY_PREFIX.items() if op.path.startswith(prefix)),
+        "unit",
+    )
+    before = _state()
+    if op.path_id:
+        missing = _request(
+            caller,
+            op,
+            path_id=demo.missing[kind],
+            ids=_own_ids(demo, None),
+            values=values,
+        )
+        for target in demo.outside[kind]:
+            response = _request(
+                caller, op, path_id=target.pk, ids=_own_ids(demo, target), values=values
+            )
+            assert response.status_code == 404, (op.label, target, response.content)
+            assert response.json() == missing.json()
+    else:
+        names = {*op.query_ids, *_body_ids(op)}
+        missing = _request(
+            caller,
+            op,
+            path_id=None,
+            ids=dict.fromkeys(names, demo.missing["unit"]),
+            values=values,
+        )
+        for unit in demo.outside["unit"]:
+            response = _request(
+                caller,
+                op,
+                path_id=None,
+                ids=dict.fromkeys(names, unit.pk),
+                values=values,
+            )
+            assert response.status_code == 404, (op.label, unit, response.content)
+            assert response.json() == missing.json()
+    assert missing.status_code == 404, missing.content
+    assert _state() == before
+    assert not AuditEvent.objects.filter(action=AuditAction.PERSON_VIEWED).exists()
+
+    with _rolled_back():
+        own = _own(demo, kind)
+        if op.path_id:
+            response = _request(
+                caller, op, path_id=own.pk, ids=_own_ids(demo, own), values=values
+            )
+        else:
+            ids = {**_own_ids(demo, None), "org_unit": demo.primary.pk}
+            response = _request(caller, op, path_id=None, ids=ids, values=values)
+        assert response.status_code != 404, (op.label, response.content)
+
+
+def _body_ids(op: Operation) -> list[str]:
+    return [
+        name
+        for name, prop in (op.body or {}).get("properties", {}).items()
+        if _is_id(prop)
+    ]
+
+
+# --- the audit trail -----------------------------------------------------------------
+
+
+def test_the_district_auditor_reads_no_event_of_another_district(demo: Demo) -> None:
+    """Events about people outside the district stay out of its auditor's trail."""
+    outsider = demo.outside["person"][0]
+    AuditEvent.objects.create(
+        actor=_user("chair.other-district"),
+        action=AuditAction.PERSON_VIEWED,
+        object_type="person",
+        object_id=outsider.pk,
+        person_id=outsider.pk,
+    )
+    response = _signed_in(demo.auditor).get(reverse("audit:events"))
+    assert response.status_code == 200
+    assert all(row.event.person_id != outsider.pk for row in response.context["rows"])
+    assert outsider.last_name not in response.content.decode()
+
+
+def test_records_of_the_district_name_nothing_outside_it(demo: Demo) -> None:
+    """A member who came from another district: their page and their API record
+    show that past without the name or code of the organization it was in."""
+    came_from = (
+        OrgUnit.objects.filter(
+            level=Level.PRIMARY, region_code=demo.district.region_code
+        )
+        .exclude(pk__in=OrgUnit.objects.in_subtree(demo.district))
+        .exclude(pk__in=[u.pk for u in demo.outside["unit"]])
+        .filter(memberships__left_on__isnull=True)
+        .first()
+    ) or demo.outside["unit"][1]
+    samples = [p.pk for p in demo.outside["person"]]
+    membership = (
+        Membership.objects.filter(org_unit=came_from, left_on__isnull=True)
+        .exclude(person_id__in=samples)
+        .first()
+    )
+    assert membership is not None
+    transfer_membership(
+        actor=_user("admin"), membership=membership, to_unit=demo.primary, on=today()
+    )
+    page = _signed_in(demo.chair).get(
+        reverse("members:detail", kwargs={"pk": membership.person_id})
+    )
+    record = _api_client(demo.chair).get(f"{API_PREFIX}/members/{membership.person_id}")
+    assert page.status_code == record.status_code == 200
+    for text in (page.content.decode(), json.dumps(record.json(), ensure_ascii=False)):
+        assert demo.primary.name_ru in text
+        assert came_from.name_ru not in text
+        assert f'"{came_from.code}"' not in text and f">{came_from.code}<" not in text

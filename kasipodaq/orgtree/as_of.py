@@ -10,33 +10,37 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
 
 from .models import OrgPlacement, OrgUnit
 
 _SUBTREE_SQL = """
 WITH RECURSIVE subtree(id) AS (
-    SELECT CAST(%(root)s AS BIGINT)
+    SELECT CAST(%s AS BIGINT)
     UNION
     SELECT p.unit_id
     FROM {placement} p JOIN subtree s ON p.parent_id = s.id
-    WHERE p.valid_from <= %(on)s AND (p.valid_to IS NULL OR p.valid_to > %(on)s)
+    WHERE p.valid_from <= %s AND (p.valid_to IS NULL OR p.valid_to > %s)
 )
 SELECT s.id FROM subtree s JOIN {unit} u ON u.id = s.id
-WHERE u.opened_on <= %(on)s AND (u.closed_on IS NULL OR u.closed_on > %(on)s)
+WHERE u.opened_on <= %s AND (u.closed_on IS NULL OR u.closed_on > %s)
 """
 
 
-def subtree_sql_as_of() -> str:
-    """SQL selecting the ids of a root's subtree on a date (params: root, on)."""
-    return _SUBTREE_SQL.format(
+def subtree_as_of(root: OrgUnit, on: dt.date) -> RawSQL:
+    """The ids of a root's subtree on a date, as a subquery for `…__in=`."""
+    sql = _SUBTREE_SQL.format(
         placement=OrgPlacement._meta.db_table, unit=OrgUnit._meta.db_table
     )
+    # Table names come from the models; every value is a query parameter.
+    return RawSQL(sql, (root.pk, on, on, on, on))  # noqa: S611
 
 
 def subtree_ids_as_of(root: OrgUnit, on: dt.date) -> list[int]:
     """Ids of the units open on `on` that then stood under `root` (itself included)."""
+    subquery = subtree_as_of(root, on)
     with connection.cursor() as cursor:
-        cursor.execute(subtree_sql_as_of(), {"root": root.pk, "on": on})
+        cursor.execute(subquery.sql, subquery.params)
         return [row[0] for row in cursor.fetchall()]
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.db import models
 
 from kasipodaq.core.dates import active_on_q
+from kasipodaq.orgtree.as_of import subtree_as_of
 from kasipodaq.orgtree.querysets import subtree_filter
 
 if TYPE_CHECKING:
@@ -26,6 +27,14 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
 
     def in_subtree(self, unit: OrgUnit) -> MembershipQuerySet:
         return self.filter(subtree_filter("org_unit__path", unit.path))
+
+    def in_subtree_as_of(self, unit: OrgUnit, on: dt.date) -> MembershipQuerySet:
+        """Memberships active on `on` in the units that then stood under `unit`.
+
+        With today's tree a moved district would count where it is now; this asks
+        the placement history instead, so a past year's figures stay as they were.
+        """
+        return self.active_on(on).filter(org_unit_id__in=subtree_as_of(unit, on))
 
 
 class PersonQuerySet(models.QuerySet["Person"]):

@@ -240,3 +240,26 @@ def test_creating_checks_level_and_code(tree):
             details=UnitDetails(code="NEW-2", name_ru="x", name_kk="x"),
             opened_on=D(2020, 1, 1),
         )
+
+
+def test_membership_as_of_a_date_follows_the_tree_of_that_date(tree):
+    """A district that moved counts in its old region for dates before the move."""
+    tree.admit(tree.primaries[0], joined_on=D(2015, 1, 1))
+    tree.admit(tree.primaries[1], joined_on=D(2015, 1, 1))
+    tree.admit(tree.primaries[4], joined_on=D(2015, 1, 1))
+    move_organization(
+        actor=tree.admin,
+        unit=tree.districts[0],
+        new_parent=tree.regions[1],
+        on=D(2020, 1, 1),
+    )
+    before, after = D(2019, 12, 31), D(2020, 1, 1)
+    r0, r1 = tree.regions
+    memberships = Membership.objects.all()
+    assert memberships.in_subtree_as_of(r0, before).count() == 2
+    assert memberships.in_subtree_as_of(r1, before).count() == 1
+    assert memberships.in_subtree_as_of(r0, after).count() == 0
+    assert memberships.in_subtree_as_of(r1, after).count() == 3
+    assert memberships.in_subtree_as_of(tree.central, D(2014, 12, 31)).count() == 0
+    # Today's paths alone would put the old figures in the new region:
+    assert memberships.in_subtree(r1).active_on(before).count() == 3

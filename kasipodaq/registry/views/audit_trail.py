@@ -31,6 +31,7 @@ from kasipodaq.orgtree.models import (
 
 from .. import audit_selectors
 from ..models import Membership, Person
+from ..services.viewing import record_member_view
 
 PAGE_SIZE = 50
 
@@ -242,6 +243,8 @@ class AuditPersonView(AuditReaderMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         person = audit_selectors.access_trail_person(request.user, pk)
+        # The trail shows the person's data as it changed: reading it is a view too.
+        record_member_view(actor=request.user, person=person)
         events = audit_selectors.list_trail(request.user).filter(person_id=person.pk)
         return self.trail_page(request, events, {"person": person})
 

@@ -14,6 +14,7 @@ See benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import resource
@@ -420,12 +421,10 @@ def peak_mib() -> float:
     VmHWM is per process image; ru_maxrss (the fallback) is inherited across
     exec on Linux, so a child started by a large parent would report the parent's.
     """
-    try:
+    with contextlib.suppress(OSError):
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
-    except OSError:
-        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -6,6 +6,7 @@ one service, and answers; a service's refusal is shown on the form it came from.
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from django import forms
@@ -191,7 +192,7 @@ class MemberDetailView(LoginRequiredMixin, View):
         return render(request, "members/detail.html", context)
 
 
-class _MemberFormView(LoginRequiredMixin, View):
+class _MemberFormView(LoginRequiredMixin, View, metaclass=ABCMeta):
     """A form about one member: GET shows it, POST calls one service.
 
     The member is fetched with the right the change needs, so a user without it
@@ -207,14 +208,17 @@ class _MemberFormView(LoginRequiredMixin, View):
     # Whether the form shows the person's details, so that opening it is a view.
     shows_details = False
 
+    @abstractmethod
     def get_form(self, person: Person, data: Any = None) -> forms.Form:
-        raise NotImplementedError
+        """The form, bound to `data` when it was posted."""
 
+    @abstractmethod
     def perform(self, person: Person, form: Any) -> Person | None:
-        raise NotImplementedError
+        """Call the service; the person to show afterwards (None once erased)."""
 
+    @abstractmethod
     def success_message(self, person: Person) -> str:
-        raise NotImplementedError
+        """What the user is told once the change is made."""
 
     def success_url(self, person: Person | None) -> HttpResponse:
         assert person is not None

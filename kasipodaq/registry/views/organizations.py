@@ -6,6 +6,7 @@ unit outside the user's subtree, or an action the user may not take, answers 404
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from django import forms
@@ -124,7 +125,7 @@ class OrgDetailView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class OrgActionView(LoginRequiredMixin, View):
+class OrgActionView(LoginRequiredMixin, View, metaclass=ABCMeta):
     """A form that changes one unit through one service; shown again on refusal."""
 
     template_name = "orgs/action.html"
@@ -136,15 +137,17 @@ class OrgActionView(LoginRequiredMixin, View):
         """The unit, if the user may take this action on it; else 404."""
         return access_unit(self.request.user, pk, Perm.ORG_MANAGE)
 
+    @abstractmethod
     def make_form(self, unit: OrgUnit, data: Any = None) -> forms.Form:
-        raise NotImplementedError
+        """The action's form, bound to `data` when it was posted."""
 
+    @abstractmethod
     def perform(self, unit: OrgUnit, form: Any) -> OrgUnit:
         """Call the service; return the unit to show afterwards."""
-        raise NotImplementedError
 
+    @abstractmethod
     def success_message(self, unit: OrgUnit) -> str:
-        raise NotImplementedError
+        """What the user is told once the change is made."""
 
     def extra_context(self, unit: OrgUnit) -> dict[str, Any]:
         return {}

@@ -1,0 +1,1 @@
+"""Import of organization and member files: reading, header recognition and beyond."""

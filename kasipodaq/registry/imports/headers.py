@@ -33,6 +33,8 @@ class Field(StrEnum):
     JOINED_ON = "joined_on"
     LEFT_ON = "left_on"
     LEAVE_REASON = "leave_reason"
+    BIRTH_DATE = "birth_date"
+    SEX = "sex"
     # Organization files.
     CODE = "code"
     PARENT_CODE = "parent_code"
@@ -131,6 +133,16 @@ MEMBER_SPELLINGS: dict[Field, tuple[str, ...]] = {
         "Leave reason",
         "Reason for leaving",
     ),
+    # Optional: when present, checked against the IIN, which decides.
+    Field.BIRTH_DATE: (
+        "Дата рождения",
+        "Туған күні",
+        "Туылған күні",
+        "Birth date",
+        "Date of birth",
+        "Birthday",
+    ),
+    Field.SEX: ("Пол", "Жынысы", "Жыныс", "Sex", "Gender"),
 }
 
 ORG_SPELLINGS: dict[Field, tuple[str, ...]] = {

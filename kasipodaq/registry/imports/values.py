@@ -1,0 +1,700 @@
+"""Turning one mapped row of a member file into typed values and its problems.
+
+This runs on every row of a file as it streams into the staging table, so it does
+no database query, builds no model and translates nothing: a row gives a
+``MemberRow`` of model-ready values, or the list of its ``RowProblem`` codes, each
+naming the field it concerns. ``problem_message`` turns a code into the translated
+sentence once, for the report. Checks that need other rows or the database
+(duplicate IINs, overlapping periods, unknown organizations) are not made here.
+
+Dates are read as ``YYYY-MM-DD`` (spreadsheet dates) or as staff type them:
+``DD.MM.YYYY``, ``DD.MM.YY``, ``DD/MM/YYYY`` (and ``-`` as separator); a two-digit
+year is of this century unless that would put it after this year. An IIN Excel
+stored as a number and so lost its leading zeros (births 2000–2009) is restored
+when, and only when, the padded value is a valid IIN of such a birth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from operator import mul
+from typing import NamedTuple
+
+from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
+
+from kasipodaq.core.checksum import FIRST_WEIGHTS, SECOND_WEIGHTS
+from kasipodaq.registry.iin import CENTURIES, FEMALE, MALE
+from kasipodaq.registry.imports.headers import (
+    ColumnMapping,
+    Field,
+    header_words,
+    split_full_name,
+)
+from kasipodaq.registry.imports.reading import Row
+from kasipodaq.registry.models import Category, LeaveReason
+
+NAME_MAX = 100
+ORG_CODE_MAX = 32
+EMAIL_MAX = 254
+PHONE_DIGITS = (10, 15)
+
+DAY_FIRST = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})")
+EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
+NON_DIGITS = re.compile(r"\D")
+WORKING: str = Category.WORKING.value
+
+
+class RowProblem(NamedTuple):
+    """One fault of one row: the row's number in the file, the field, a code."""
+
+    row_number: int
+    field: Field
+    code: str
+
+
+class MemberRow(NamedTuple):
+    """One membership period of a member file, as model values."""
+
+    row_number: int
+    iin: str
+    last_name: str
+    first_name: str
+    patronymic: str
+    birth_date: dt.date
+    sex: str
+    phone: str
+    email: str
+    org_code: str
+    category: str
+    joined_on: dt.date
+    left_on: dt.date | None
+    leave_reason: str
+
+
+# Problem codes and their messages (English msgids; «%(column)s» is the column).
+REQUIRED = "required"
+TOO_LONG = "too_long"
+IIN_FORMAT = "iin_format"
+IIN_CENTURY = "iin_century"
+IIN_DATE = "iin_date"
+IIN_CHECKSUM = "iin_checksum"
+FULL_NAME_INCOMPLETE = "full_name_incomplete"
+DATE_FORMAT = "date_format"
+FUTURE_DATE = "future_date"
+BIRTH_DATE_MISMATCH = "birth_date_mismatch"
+SEX_UNKNOWN = "sex_unknown"
+SEX_MISMATCH = "sex_mismatch"
+LEFT_NOT_AFTER_JOINED = "left_not_after_joined"
+JOINED_BEFORE_BIRTH = "joined_before_birth"
+CATEGORY_UNKNOWN = "category_unknown"
+REASON_UNKNOWN = "reason_unknown"
+REASON_REQUIRED = "reason_required"
+REASON_WITHOUT_LEFT = "reason_without_left"
+PHONE_FORMAT = "phone_format"
+EMAIL_FORMAT = "email_format"
+
+MESSAGES: dict[str, StrOrPromise] = {
+    REQUIRED: gettext_lazy("«%(column)s» is empty: it is required."),
+    TOO_LONG: gettext_lazy("«%(column)s» is too long."),
+    IIN_FORMAT: gettext_lazy("«%(column)s»: an IIN is exactly 12 digits."),
+    IIN_CENTURY: gettext_lazy(
+        "«%(column)s»: the IIN's seventh digit must be 1–6 (century of birth and sex)."
+    ),
+    IIN_DATE: gettext_lazy(
+        "«%(column)s»: the IIN's first six digits are not a date of birth."
+    ),
+    IIN_CHECKSUM: gettext_lazy(
+        "«%(column)s»: the IIN's check digit does not match: check for a typing error."
+    ),
+    FULL_NAME_INCOMPLETE: gettext_lazy(
+        "«%(column)s» must hold at least a last name and a first name."
+    ),
+    DATE_FORMAT: gettext_lazy(
+        "«%(column)s» is not a date: write it as DD.MM.YYYY or YYYY-MM-DD."
+    ),
+    FUTURE_DATE: gettext_lazy("«%(column)s» is a date in the future."),
+    BIRTH_DATE_MISMATCH: gettext_lazy(
+        "«%(column)s» differs from the date of birth in the IIN."
+    ),
+    SEX_UNKNOWN: gettext_lazy("«%(column)s» is not recognised: write M or F (М or Ж)."),
+    SEX_MISMATCH: gettext_lazy("«%(column)s» differs from the sex in the IIN."),
+    LEFT_NOT_AFTER_JOINED: gettext_lazy(
+        "«%(column)s» must be later than the date joined."
+    ),
+    JOINED_BEFORE_BIRTH: gettext_lazy(
+        "«%(column)s» is before the date of birth in the IIN."
+    ),
+    CATEGORY_UNKNOWN: gettext_lazy(
+        "«%(column)s» is not a known category: working, student, pensioner or "
+        "non-working."
+    ),
+    REASON_UNKNOWN: gettext_lazy("«%(column)s» is not a known reason for leaving."),
+    REASON_REQUIRED: gettext_lazy(
+        "«%(column)s» is empty: a membership that ended needs a reason."
+    ),
+    REASON_WITHOUT_LEFT: gettext_lazy(
+        "«%(column)s» is filled in, but the row has no date of leaving."
+    ),
+    PHONE_FORMAT: gettext_lazy(
+        "«%(column)s» is not a phone number such as +7 701 123 45 67."
+    ),
+    EMAIL_FORMAT: gettext_lazy("«%(column)s» is not an email address."),
+}
+
+FIELD_LABELS: dict[Field, StrOrPromise] = {
+    Field.IIN: gettext_lazy("IIN"),
+    Field.LAST_NAME: gettext_lazy("last name"),
+    Field.FIRST_NAME: gettext_lazy("first name"),
+    Field.PATRONYMIC: gettext_lazy("patronymic"),
+    Field.FULL_NAME: gettext_lazy("full name"),
+    Field.PHONE: gettext_lazy("phone"),
+    Field.EMAIL: gettext_lazy("email"),
+    Field.ORG_CODE: gettext_lazy("organization code"),
+    Field.CATEGORY: gettext_lazy("category"),
+    Field.JOINED_ON: gettext_lazy("joined on"),
+    Field.LEFT_ON: gettext_lazy("left on"),
+    Field.LEAVE_REASON: gettext_lazy("reason for leaving"),
+    Field.BIRTH_DATE: gettext_lazy("date of birth"),
+    Field.SEX: gettext_lazy("sex"),
+}
+
+
+def problem_message(problem: RowProblem, *, header: str = "") -> str:
+    """The translated sentence for a problem, naming the column by its header.
+
+    Without a header the field's own name stands in for it.
+    """
+    column = header or str(FIELD_LABELS.get(problem.field, problem.field.value))
+    template = MESSAGES.get(problem.code, gettext_lazy("«%(column)s» is not valid."))
+    return str(template) % {"column": column}
+
+
+def _lookup(spellings: dict[str, Iterable[str]]) -> dict[str, str]:
+    """Normalised spelling → choice value, for values written in words."""
+    index: dict[str, str] = {}
+    for value, names in spellings.items():
+        for name in (value, *names):
+            index[" ".join(header_words(name))] = value
+    return index
+
+
+CATEGORIES = _lookup(
+    {
+        Category.WORKING: (
+            "Working",
+            "работающий",
+            "работающая",
+            "работающие",
+            "работник",
+            "работница",
+            "работники",
+            "работает",
+            "раб",
+            "сотрудник",
+            "жұмыс істейтін",
+            "жумыс истейтин",
+            "жұмыскер",
+            "қызметкер",
+            "worker",
+            "employee",
+            "employed",
+        ),
+        Category.STUDENT: (
+            "Student",
+            "студент",
+            "студентка",
+            "студенты",
+            "студ",
+            "обучающийся",
+            "обучающаяся",
+            "обучающиеся",
+            "учащийся",
+            "учащаяся",
+            "учащиеся",
+            "білім алушы",
+            "білім алушылар",
+            "оқушы",
+            "students",
+            "learner",
+        ),
+        Category.PENSIONER: (
+            "Pensioner",
+            "пенсионер",
+            "пенсионерка",
+            "пенсионеры",
+            "пенс",
+            "зейнеткер",
+            "зейнеткерлер",
+            "retired",
+            "retiree",
+        ),
+        Category.NON_WORKING: (
+            "Non-working",
+            "неработающий",
+            "неработающая",
+            "неработающие",
+            "не работающий",
+            "не работающая",
+            "не работает",
+            "нераб",
+            "безработный",
+            "безработная",
+            "жұмыс істемейтін",
+            "жумыс истемейтин",
+            "жұмыссыз",
+            "not working",
+            "nonworking",
+            "unemployed",
+        ),
+    }
+)
+
+LEAVE_REASONS = _lookup(
+    {
+        LeaveReason.OWN_WISH: (
+            "Own wish",
+            "по собственному желанию",
+            "собственное желание",
+            "по желанию",
+            "по заявлению",
+            "личное заявление",
+            "өз еркімен",
+            "өз қалауы бойынша",
+            "өз қалауымен",
+            "өз өтініші бойынша",
+            "own request",
+            "at own request",
+            "voluntary",
+            "resigned",
+        ),
+        LeaveReason.DISMISSAL: (
+            "Dismissal",
+            "увольнение",
+            "уволен",
+            "уволена",
+            "увольнение с работы",
+            "жұмыстан босату",
+            "жұмыстан босатылды",
+            "жұмыстан шығу",
+            "босатылды",
+            "dismissed",
+        ),
+        LeaveReason.RETIREMENT: (
+            "Retirement",
+            "выход на пенсию",
+            "уход на пенсию",
+            "на пенсию",
+            "пенсия",
+            "зейнеткерлікке шығу",
+            "зейнетке шығу",
+            "зейнеткерлік",
+            "retired",
+        ),
+        LeaveReason.DEATH: (
+            "Death",
+            "смерть",
+            "в связи со смертью",
+            "умер",
+            "умерла",
+            "скончался",
+            "скончалась",
+            "кончина",
+            "қайтыс болды",
+            "қайтыс болуы",
+            "қайтыс болған",
+            "қаза болды",
+            "died",
+            "deceased",
+        ),
+        LeaveReason.TRANSFER: (
+            "Transfer",
+            "перевод",
+            "переведен",
+            "переведена",
+            "перевод в другую организацию",
+            "ауысу",
+            "басқа ұйымға ауысу",
+            "ауыстырылды",
+            "transferred",
+        ),
+        LeaveReason.ORG_LIQUIDATED: (
+            "Organization liquidated",
+            "ликвидация",
+            "ликвидация организации",
+            "организация ликвидирована",
+            "ұйымның таратылуы",
+            "ұйым таратылды",
+            "таратылды",
+            "organisation liquidated",
+            "liquidation",
+            "liquidated",
+        ),
+        LeaveReason.ORG_LEFT_UNION: (
+            "Organization left the union",
+            "выход организации из профсоюза",
+            "организация вышла из профсоюза",
+            "ұйымның кәсіподақтан шығуы",
+            "ұйым кәсіподақтан шықты",
+            "organisation left the union",
+            "org left union",
+        ),
+        LeaveReason.EXPELLED: (
+            "Expelled",
+            "исключение",
+            "исключение из профсоюза",
+            "исключен",
+            "исключена",
+            "исключен из профсоюза",
+            "исключена из профсоюза",
+            "кәсіподақтан шығару",
+            "кәсіподақтан шығарылды",
+            "шығарылды",
+            "expulsion",
+        ),
+    }
+)
+
+SEXES = _lookup(
+    {
+        MALE: (
+            "m",
+            "male",
+            "man",
+            "м",
+            "муж",
+            "мужской",
+            "мужчина",
+            "е",
+            "ер",
+            "ер адам",
+        ),
+        FEMALE: (
+            "f",
+            "female",
+            "woman",
+            "ж",
+            "жен",
+            "женский",
+            "женщина",
+            "ә",
+            "әйел",
+            "әйел адам",
+        ),
+    }
+)
+
+
+def recognise(value: str, index: dict[str, str]) -> str | None:
+    """The choice a value names in an index built by ``_lookup``, or None."""
+    found = index.get(value.casefold())
+    if found is None:
+        found = index.get(" ".join(header_words(value)))
+    return found
+
+
+def parse_date(value: str, *, today: dt.date) -> dt.date | None:
+    """A date written in one of the accepted formats, or None."""
+    if len(value) >= 10 and value[4] == "-" and value[7] == "-":
+        # ISO, as spreadsheet dates are read; a time of day after it is ignored.
+        if len(value) == 10 or value[10] in " T":
+            try:
+                return dt.date.fromisoformat(value[:10])
+            except ValueError:
+                return None
+        return None
+    match = DAY_FIRST.fullmatch(value)
+    if match is None:
+        return None
+    day, _separator, month, year_text = match.groups()
+    year = int(year_text)
+    if len(year_text) == 2:
+        year += 2000 if 2000 + year <= today.year else 1900
+    try:
+        return dt.date(year, int(month), int(day))
+    except ValueError:
+        return None
+
+
+def fast_check_digit(first_eleven: str) -> int | None:
+    """``kasipodaq.core.checksum.check_digit``, with the loops done in C."""
+    digits = tuple(map(int, first_eleven))
+    rest = sum(map(mul, digits, FIRST_WEIGHTS)) % 11
+    if rest == 10:
+        rest = sum(map(mul, digits, SECOND_WEIGHTS)) % 11
+    return None if rest == 10 else rest
+
+
+def iin_facts(iin: str) -> tuple[dt.date, str] | str:
+    """The birth date and sex of a 12-digit IIN, or the code of its fault."""
+    century = CENTURIES.get(iin[6])
+    if century is None:
+        return IIN_CENTURY
+    try:
+        birth_date = dt.date(century + int(iin[0:2]), int(iin[2:4]), int(iin[4:6]))
+    except ValueError:
+        return IIN_DATE
+    if fast_check_digit(iin[:11]) != int(iin[11]):
+        return IIN_CHECKSUM
+    return birth_date, MALE if iin[6] in "135" else FEMALE
+
+
+def clean_iin(value: str) -> tuple[str, tuple[dt.date, str]] | str:
+    """A cleaned IIN and its facts, or the code of its fault.
+
+    Spaces are dropped; nine to eleven digits get back the leading zeros a
+    spreadsheet dropped, but only when that makes a valid IIN of a 2000s birth.
+    """
+    digits = value if value.isdigit() else "".join(value.split())
+    if not (digits.isdigit() and digits.isascii()):
+        return IIN_FORMAT
+    if 9 <= len(digits) <= 11:
+        # Only births of 2000–2009 begin with 0 (up to three: 2000, January to
+        # September); a padded value must be one of them, and valid.
+        padded = digits.rjust(12, "0")
+        facts = iin_facts(padded) if padded[6] in "56" else IIN_FORMAT
+        return IIN_FORMAT if isinstance(facts, str) else (padded, facts)
+    if len(digits) != 12:
+        return IIN_FORMAT
+    facts = iin_facts(digits)
+    return facts if isinstance(facts, str) else (digits, facts)
+
+
+def clean_phone(value: str) -> str | None:
+    """Digits with a leading + kept, or None when it cannot be a phone number."""
+    digits = NON_DIGITS.sub("", value)
+    if not PHONE_DIGITS[0] <= len(digits) <= PHONE_DIGITS[1]:
+        return None
+    return "+" + digits if value.startswith("+") else digits
+
+
+ORDER = (
+    Field.IIN,
+    Field.LAST_NAME,
+    Field.FIRST_NAME,
+    Field.PATRONYMIC,
+    Field.FULL_NAME,
+    Field.BIRTH_DATE,
+    Field.SEX,
+    Field.ORG_CODE,
+    Field.CATEGORY,
+    Field.JOINED_ON,
+    Field.LEFT_ON,
+    Field.LEAVE_REASON,
+    Field.PHONE,
+    Field.EMAIL,
+)
+
+
+def _column(mapping: ColumnMapping, field: Field) -> int:
+    index = mapping.index(field)
+    return -1 if index is None else index
+
+
+class MemberRowParser:
+    """Parses rows of one member file: the column positions are looked up once.
+
+    A field the file lacks reads column -1, which the padding added to each row
+    keeps empty, as it keeps empty the cells past the end of a short row.
+    """
+
+    def __init__(self, mapping: ColumnMapping, *, today: dt.date) -> None:
+        self.today = today
+        self.columns = {field: _column(mapping, field) for field in Field}
+        self.padding = ("",) * (max(self.columns.values()) + 2)
+        self.indices = tuple(self.columns[field] for field in ORDER)
+
+    def __call__(self, row: Row) -> tuple[MemberRow | None, list[RowProblem]]:
+        (
+            c_iin,
+            c_last,
+            c_first,
+            c_patronymic,
+            c_full,
+            c_birth,
+            c_sex,
+            c_org,
+            c_category,
+            c_joined,
+            c_left,
+            c_reason,
+            c_phone,
+            c_email,
+        ) = self.indices
+        columns = self.columns
+        values = row.values + self.padding
+        number = row.number
+        today = self.today
+        problems: list[RowProblem] = []
+        add = problems.append
+
+        # IIN.
+        iin = ""
+        birth_date = dt.date.min
+        sex = ""
+        raw = values[c_iin]
+        if not raw:
+            add(RowProblem(number, Field.IIN, REQUIRED))
+        else:
+            cleaned = clean_iin(raw)
+            if isinstance(cleaned, str):
+                add(RowProblem(number, Field.IIN, cleaned))
+            else:
+                iin, (birth_date, sex) = cleaned
+
+        # Names: the name columns, or the full name split when they are empty.
+        last_name = _one_spaced(values[c_last])
+        first_name = _one_spaced(values[c_first])
+        patronymic = _one_spaced(values[c_patronymic])
+        full_name = values[c_full]
+        if full_name and not (last_name or first_name):
+            last_name, first_name, patronymic = split_full_name(full_name)
+            if not (last_name and first_name):
+                add(RowProblem(number, Field.FULL_NAME, FULL_NAME_INCOMPLETE))
+        elif c_full >= 0 and not (last_name or first_name):
+            add(RowProblem(number, Field.FULL_NAME, REQUIRED))
+        else:
+            if not last_name:
+                add(RowProblem(number, Field.LAST_NAME, REQUIRED))
+            if not first_name:
+                add(RowProblem(number, Field.FIRST_NAME, REQUIRED))
+        if (
+            len(last_name) > NAME_MAX
+            or len(first_name) > NAME_MAX
+            or len(patronymic) > NAME_MAX
+        ):
+            for field, name in (
+                (Field.LAST_NAME, last_name),
+                (Field.FIRST_NAME, first_name),
+                (Field.PATRONYMIC, patronymic),
+            ):
+                if len(name) > NAME_MAX:
+                    if columns[field] < 0:
+                        field = Field.FULL_NAME
+                    add(RowProblem(number, field, TOO_LONG))
+
+        # Birth date and sex, when the file has them, agree with the IIN.
+        raw = values[c_birth]
+        if raw:
+            written = parse_date(raw, today=today)
+            if written is None:
+                add(RowProblem(number, Field.BIRTH_DATE, DATE_FORMAT))
+            elif iin and written != birth_date:
+                add(RowProblem(number, Field.BIRTH_DATE, BIRTH_DATE_MISMATCH))
+        raw = values[c_sex]
+        if raw:
+            written_sex = recognise(raw, SEXES)
+            if written_sex is None:
+                add(RowProblem(number, Field.SEX, SEX_UNKNOWN))
+            elif iin and written_sex != sex:
+                add(RowProblem(number, Field.SEX, SEX_MISMATCH))
+
+        # Organization.
+        org_code = values[c_org]
+        if not org_code:
+            add(RowProblem(number, Field.ORG_CODE, REQUIRED))
+        elif len(org_code) > ORG_CODE_MAX:
+            add(RowProblem(number, Field.ORG_CODE, TOO_LONG))
+
+        # Category: blank is working.
+        raw = values[c_category]
+        category: str | None = WORKING
+        if raw:
+            category = recognise(raw, CATEGORIES)
+            if category is None:
+                add(RowProblem(number, Field.CATEGORY, CATEGORY_UNKNOWN))
+
+        # The period.
+        joined_on: dt.date | None = None
+        raw = values[c_joined]
+        if not raw:
+            add(RowProblem(number, Field.JOINED_ON, REQUIRED))
+        else:
+            joined_on = parse_date(raw, today=today)
+            if joined_on is None:
+                add(RowProblem(number, Field.JOINED_ON, DATE_FORMAT))
+            elif joined_on > today:
+                add(RowProblem(number, Field.JOINED_ON, FUTURE_DATE))
+            elif iin and joined_on < birth_date:
+                add(RowProblem(number, Field.JOINED_ON, JOINED_BEFORE_BIRTH))
+        left_on: dt.date | None = None
+        raw = values[c_left]
+        left_written = bool(raw)
+        if raw:
+            left_on = parse_date(raw, today=today)
+            if left_on is None:
+                add(RowProblem(number, Field.LEFT_ON, DATE_FORMAT))
+            elif left_on > today:
+                add(RowProblem(number, Field.LEFT_ON, FUTURE_DATE))
+            elif joined_on is not None and left_on <= joined_on:
+                add(RowProblem(number, Field.LEFT_ON, LEFT_NOT_AFTER_JOINED))
+
+        # The reason for leaving goes with a date of leaving, and only with one.
+        raw = values[c_reason]
+        leave_reason = ""
+        if raw:
+            if not left_written:
+                add(RowProblem(number, Field.LEAVE_REASON, REASON_WITHOUT_LEFT))
+            else:
+                leave_reason = recognise(raw, LEAVE_REASONS) or ""
+                if not leave_reason:
+                    add(RowProblem(number, Field.LEAVE_REASON, REASON_UNKNOWN))
+        elif left_written:
+            add(RowProblem(number, Field.LEAVE_REASON, REASON_REQUIRED))
+
+        # Contacts.
+        phone = ""
+        raw = values[c_phone]
+        if raw:
+            phone = clean_phone(raw) or ""
+            if not phone:
+                add(RowProblem(number, Field.PHONE, PHONE_FORMAT))
+        email = values[c_email]
+        if email and (len(email) > EMAIL_MAX or EMAIL.fullmatch(email) is None):
+            add(RowProblem(number, Field.EMAIL, EMAIL_FORMAT))
+
+        if problems or category is None or joined_on is None:
+            return None, problems
+        return (
+            MemberRow(
+                number,
+                iin,
+                last_name,
+                first_name,
+                patronymic,
+                birth_date,
+                sex,
+                phone,
+                email,
+                org_code,
+                category,
+                joined_on,
+                left_on,
+                leave_reason,
+            ),
+            problems,
+        )
+
+
+def _one_spaced(name: str) -> str:
+    """A name with runs of spaces inside it made single."""
+    return " ".join(name.split()) if "  " in name or "\t" in name else name
+
+
+def member_row_parser(
+    mapping: ColumnMapping, *, today: dt.date
+) -> Callable[[Row], tuple[MemberRow | None, list[RowProblem]]]:
+    """A parser of this file's rows, for the streaming loop."""
+    return MemberRowParser(mapping, today=today)
+
+
+def parse_member_row(
+    row: Row, mapping: ColumnMapping, *, today: dt.date
+) -> tuple[MemberRow | None, list[RowProblem]]:
+    """One row of a member file as model values, or None and every problem found.
+
+    To parse a whole file, build the parser once with ``member_row_parser``.
+    """
+    return MemberRowParser(mapping, today=today)(row)

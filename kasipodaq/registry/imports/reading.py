@@ -17,10 +17,12 @@ other cells of the range are empty.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime
 import tempfile
 import zipfile
+from abc import ABC, abstractmethod
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,7 +66,7 @@ class Row:
         return self.values[index] if index < len(self.values) else ""
 
 
-class Table:
+class Table(ABC):
     """A readable import file: its header row and an iterator over its data rows.
 
     Each call of ``rows()`` reads the data afresh from the first data row.
@@ -82,8 +84,9 @@ class Table:
             if number > self.header_row_number and any(values):
                 yield Row(number, values)
 
+    @abstractmethod
     def _numbered_rows(self) -> NumberedRows:
-        raise NotImplementedError
+        """Every row of the file with its 1-based number, empty ones included."""
 
     def _read_header(self) -> None:
         """Find the header row and make sure at least one data row follows it."""
@@ -259,12 +262,9 @@ def _detect_encoding(sample: bytes) -> str:
         raise _unknown_format()
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    try:
+    with contextlib.suppress(UnicodeDecodeError):
         # Not final: the sample may end in the middle of a character.
         codecs.getincrementaldecoder("utf-8")("strict").decode(sample, final=False)
-    except UnicodeDecodeError:
-        pass
-    else:
         return "utf-8"
     try:
         sample.decode("cp1251")

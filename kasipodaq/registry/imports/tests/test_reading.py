@@ -319,8 +319,7 @@ def test_encoding_change_past_the_sample_names_the_row(tmp_path):
     assert isinstance(table, CsvTable)
     assert table.encoding == "utf-8"
     with pytest.raises(ImportFileError) as caught, translation.override(None):
-        for _row in table.rows():
-            pass
+        list(table.rows())
     assert caught.value.code == "encoding"
     assert str(caught.value.message).startswith("Row 20002 is not valid UTF-8")
 

@@ -95,6 +95,18 @@ REASON_REQUIRED = "reason_required"
 REASON_WITHOUT_LEFT = "reason_without_left"
 PHONE_FORMAT = "phone_format"
 EMAIL_FORMAT = "email_format"
+# Organization files (parsed in org_values.py).
+LEVEL_UNKNOWN = "level_unknown"
+SECTOR_UNKNOWN = "sector_unknown"
+PARENT_IS_SELF = "parent_is_self"
+CENTRAL_WITH_PARENT = "central_with_parent"
+BIN_REQUIRED = "bin_required"
+BIN_FORMAT = "bin_format"
+BIN_MONTH = "bin_month"
+BIN_KIND = "bin_kind"
+BIN_CHECKSUM = "bin_checksum"
+EMPLOYEES_FORMAT = "employees_format"
+CLOSED_NOT_AFTER_OPENED = "closed_not_after_opened"
 
 MESSAGES: dict[str, StrOrPromise] = {
     REQUIRED: gettext_lazy("«%(column)s» is empty: it is required."),
@@ -142,6 +154,40 @@ MESSAGES: dict[str, StrOrPromise] = {
         "«%(column)s» is not a phone number such as +7 701 123 45 67."
     ),
     EMAIL_FORMAT: gettext_lazy("«%(column)s» is not an email address."),
+    LEVEL_UNKNOWN: gettext_lazy(
+        "«%(column)s» is not a known level: central committee, regional "
+        "organization, district/city committee, primary organization or union group."
+    ),
+    SECTOR_UNKNOWN: gettext_lazy(
+        "«%(column)s» is not a known sector: preschool, school, college, university, "
+        "science or other."
+    ),
+    PARENT_IS_SELF: gettext_lazy(
+        "«%(column)s» is the organization's own code: an organization cannot stand "
+        "under itself."
+    ),
+    CENTRAL_WITH_PARENT: gettext_lazy(
+        "«%(column)s» must be empty: the central committee stands without a parent."
+    ),
+    BIN_REQUIRED: gettext_lazy(
+        "«%(column)s» is empty: a primary organization needs its employer's BIN."
+    ),
+    BIN_FORMAT: gettext_lazy("«%(column)s»: a BIN is exactly 12 digits."),
+    BIN_MONTH: gettext_lazy(
+        "«%(column)s»: the BIN's digits 3–4 must be a registration month (01–12)."
+    ),
+    BIN_KIND: gettext_lazy(
+        "«%(column)s»: the BIN's fifth digit must be 4, 5 or 6 (the kind of entity)."
+    ),
+    BIN_CHECKSUM: gettext_lazy(
+        "«%(column)s»: the BIN's check digit does not match: check for a typing error."
+    ),
+    EMPLOYEES_FORMAT: gettext_lazy(
+        "«%(column)s» is not a number of employees: write a whole number, 0 or more."
+    ),
+    CLOSED_NOT_AFTER_OPENED: gettext_lazy(
+        "«%(column)s» must be later than the date opened."
+    ),
 }
 
 FIELD_LABELS: dict[Field, StrOrPromise] = {
@@ -159,6 +205,16 @@ FIELD_LABELS: dict[Field, StrOrPromise] = {
     Field.LEAVE_REASON: gettext_lazy("reason for leaving"),
     Field.BIRTH_DATE: gettext_lazy("date of birth"),
     Field.SEX: gettext_lazy("sex"),
+    Field.CODE: gettext_lazy("code"),
+    Field.PARENT_CODE: gettext_lazy("parent code"),
+    Field.LEVEL: gettext_lazy("level"),
+    Field.NAME_RU: gettext_lazy("name (Russian)"),
+    Field.NAME_KK: gettext_lazy("name (Kazakh)"),
+    Field.BIN: gettext_lazy("BIN"),
+    Field.SECTOR: gettext_lazy("sector"),
+    Field.EMPLOYEES: gettext_lazy("employees"),
+    Field.OPENED_ON: gettext_lazy("opened on"),
+    Field.CLOSED_ON: gettext_lazy("closed on"),
 }
 
 

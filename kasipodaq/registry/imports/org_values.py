@@ -45,6 +45,7 @@ from kasipodaq.registry.imports.values import (
     RowProblem,
     _lookup,
     _one_spaced,
+    column_layout,
     fast_check_digit,
     parse_date,
     recognise,
@@ -293,11 +294,6 @@ ORDER = (
 )
 
 
-def _column(mapping: ColumnMapping, field: Field) -> int:
-    index = mapping.index(field)
-    return -1 if index is None else index
-
-
 class OrgRowParser:
     """Parses rows of one organization file: the column positions are looked up once.
 
@@ -307,9 +303,7 @@ class OrgRowParser:
 
     def __init__(self, mapping: ColumnMapping, *, today: dt.date) -> None:
         self.today = today
-        columns = {field: _column(mapping, field) for field in ORDER}
-        self.padding = ("",) * (max(columns.values()) + 2)
-        self.indices = tuple(columns[field] for field in ORDER)
+        _columns, self.indices, self.padding = column_layout(mapping, ORDER)
 
     def __call__(self, row: Row) -> tuple[OrgRow | None, list[RowProblem]]:
         (

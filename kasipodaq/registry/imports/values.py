@@ -549,6 +549,19 @@ def _column(mapping: ColumnMapping, field: Field) -> int:
     return -1 if index is None else index
 
 
+def column_layout(
+    mapping: ColumnMapping, order: tuple[Field, ...]
+) -> tuple[dict[Field, int], tuple[int, ...], tuple[str, ...]]:
+    """Each field's column (-1 when the file lacks it), those of `order` in order,
+    and the padding that, added to a row, makes every such column readable.
+
+    Column -1 reads the padding's last cell, empty like cells past a short row's end.
+    """
+    columns = {field: _column(mapping, field) for field in Field}
+    indices = tuple(columns[field] for field in order)
+    return columns, indices, ("",) * (max(columns.values()) + 2)
+
+
 class MemberRowParser:
     """Parses rows of one member file: the column positions are looked up once.
 
@@ -558,9 +571,7 @@ class MemberRowParser:
 
     def __init__(self, mapping: ColumnMapping, *, today: dt.date) -> None:
         self.today = today
-        self.columns = {field: _column(mapping, field) for field in Field}
-        self.padding = ("",) * (max(self.columns.values()) + 2)
-        self.indices = tuple(self.columns[field] for field in ORDER)
+        self.columns, self.indices, self.padding = column_layout(mapping, ORDER)
 
     def __call__(self, row: Row) -> tuple[MemberRow | None, list[RowProblem]]:
         (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -173,3 +174,122 @@ class Membership(models.Model):
 
     def is_active_on(self, on: dt.date) -> bool:
         return self.joined_on <= on and (self.left_on is None or on < self.left_on)
+
+
+class ImportKind(models.TextChoices):
+    MEMBERS = "members", _("Members")
+    ORGS = "orgs", _("Organizations")
+
+
+class ImportMode(models.TextChoices):
+    CHECK = "check", _("Check only")
+    ALL_OR_NOTHING = "all", _("Import if every row is valid")
+    VALID_ROWS = "valid_rows", _("Import the valid rows only")
+
+
+class ImportStatus(models.TextChoices):
+    NEW = "new", _("Waiting for the columns to be confirmed")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    CHECKED = "checked", _("Checked: no problems found")
+    REJECTED = "rejected", _("Rejected: nothing was written")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("The file could not be read")
+
+
+class ImportJob(models.Model):
+    """One import file, from upload through checking and writing to its result.
+
+    The file stays on disk for the error report, which is built from its rows.
+    """
+
+    kind = models.CharField(_("kind"), max_length=8, choices=ImportKind.choices)
+    file_path = models.CharField(max_length=500)
+    original_name = models.CharField(_("file"), max_length=255)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="import_jobs",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    headers = models.JSONField(default=list)
+    # Field value → column index, as confirmed by the user.
+    mapping = models.JSONField(default=dict)
+    mode = models.CharField(max_length=12, choices=ImportMode.choices, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=ImportStatus.choices,
+        default=ImportStatus.NEW,
+    )
+    phase = models.CharField(max_length=16, blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_expected = models.PositiveIntegerField(null=True)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    # What was written: created, updated, unchanged, per kind of record.
+    result = models.JSONField(default=dict)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True)
+    finished_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.original_name}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (
+            ImportStatus.CHECKED,
+            ImportStatus.REJECTED,
+            ImportStatus.DONE,
+            ImportStatus.FAILED,
+        )
+
+
+class ImportProblem(models.Model):
+    """One fault of one row of an import file, kept for its report."""
+
+    job = models.ForeignKey(
+        ImportJob, on_delete=models.CASCADE, related_name="problems"
+    )
+    row_number = models.PositiveIntegerField()
+    field = models.CharField(max_length=16)
+    code = models.CharField(max_length=32)
+    # Another row of the file the fault concerns (a repeated IIN), or 0.
+    other_row = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["row_number", "pk"]
+        indexes = [models.Index(fields=["job", "row_number"])]
+
+    def __str__(self) -> str:
+        return f"{self.row_number}: {self.field} {self.code}"
+
+
+class SavedMapping(models.Model):
+    """A column mapping kept under a name, offered again for files with its headers."""
+
+    kind = models.CharField(max_length=8, choices=ImportKind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    headers = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "kind", "name"], name="saved_mapping_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

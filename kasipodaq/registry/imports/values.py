@@ -48,11 +48,15 @@ WORKING: str = Category.WORKING.value
 
 
 class RowProblem(NamedTuple):
-    """One fault of one row: the row's number in the file, the field, a code."""
+    """One fault of one row: the row's number in the file, the field, a code.
+
+    ``other_row`` names another row of the file the fault involves, or is 0.
+    """
 
     row_number: int
     field: Field
     code: str
+    other_row: int = 0
 
 
 class MemberRow(NamedTuple):
@@ -107,6 +111,15 @@ BIN_KIND = "bin_kind"
 BIN_CHECKSUM = "bin_checksum"
 EMPLOYEES_FORMAT = "employees_format"
 CLOSED_NOT_AFTER_OPENED = "closed_not_after_opened"
+# Checks across rows and against the registry (made in SQL, member_checks.py).
+ORG_UNKNOWN = "org_unknown"
+ORG_NOT_PRIMARY = "org_not_primary"
+ORG_NOT_OPEN = "org_not_open"
+ORG_CLOSED = "org_closed"
+IIN_REPEATED = "iin_repeated"
+PERIOD_OVERLAPS_REGISTRY = "period_overlaps_registry"
+PERSON_OUT_OF_SCOPE = "person_out_of_scope"
+OTHER_ROW_REJECTED = "other_row_rejected"
 
 MESSAGES: dict[str, StrOrPromise] = {
     REQUIRED: gettext_lazy("«%(column)s» is empty: it is required."),
@@ -188,6 +201,34 @@ MESSAGES: dict[str, StrOrPromise] = {
     CLOSED_NOT_AFTER_OPENED: gettext_lazy(
         "«%(column)s» must be later than the date opened."
     ),
+    ORG_UNKNOWN: gettext_lazy(
+        "«%(column)s»: there is no organization with this code among those you manage."
+    ),
+    ORG_NOT_PRIMARY: gettext_lazy(
+        "«%(column)s» is not a primary organization: members are kept in primary "
+        "organizations."
+    ),
+    ORG_NOT_OPEN: gettext_lazy(
+        "«%(column)s»: the organization did not exist yet on the date joined."
+    ),
+    ORG_CLOSED: gettext_lazy(
+        "«%(column)s»: the organization was closed before this membership ended."
+    ),
+    IIN_REPEATED: gettext_lazy(
+        "«%(column)s»: this IIN is also at row %(row)s, and the membership periods "
+        "overlap."
+    ),
+    PERIOD_OVERLAPS_REGISTRY: gettext_lazy(
+        "«%(column)s»: this period overlaps a membership of this person already in "
+        "the registry."
+    ),
+    PERSON_OUT_OF_SCOPE: gettext_lazy(
+        "«%(column)s»: this person is a member of an organization you do not manage."
+    ),
+    OTHER_ROW_REJECTED: gettext_lazy(
+        "«%(column)s»: another row of this IIN has a problem, so this row was not "
+        "imported either."
+    ),
 }
 
 FIELD_LABELS: dict[Field, StrOrPromise] = {
@@ -225,7 +266,7 @@ def problem_message(problem: RowProblem, *, header: str = "") -> str:
     """
     column = header or str(FIELD_LABELS.get(problem.field, problem.field.value))
     template = MESSAGES.get(problem.code, gettext_lazy("«%(column)s» is not valid."))
-    return str(template) % {"column": column}
+    return str(template) % {"column": column, "row": problem.other_row}
 
 
 def _lookup(spellings: dict[str, Iterable[str]]) -> dict[str, str]:
@@ -358,6 +399,7 @@ LEAVE_REASONS = _lookup(
             "скончался",
             "скончалась",
             "кончина",
+            "қайтыс болу",
             "қайтыс болды",
             "қайтыс болуы",
             "қайтыс болған",
@@ -372,6 +414,7 @@ LEAVE_REASONS = _lookup(
             "переведена",
             "перевод в другую организацию",
             "ауысу",
+            "ауыстыру",
             "басқа ұйымға ауысу",
             "ауыстырылды",
             "transferred",
@@ -406,6 +449,7 @@ LEAVE_REASONS = _lookup(
             "исключен из профсоюза",
             "исключена из профсоюза",
             "кәсіподақтан шығару",
+            "кәсіподақтан шығарылу",
             "кәсіподақтан шығарылды",
             "шығарылды",
             "expulsion",

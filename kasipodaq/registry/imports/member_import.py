@@ -1,0 +1,143 @@
+"""A member file from start to finish: read, check, and write all of it or none.
+
+The file is read once, each row parsed and the good ones staged; then the checks
+across rows and against the registry run, and only then, in one transaction, the
+merge. By default a single problem anywhere means nothing is written. With
+``VALID_ROWS`` the rows with problems are left out, and with them every other row
+of the same IIN, so that no one's history is loaded in part.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import connection, transaction
+
+from kasipodaq.core.dates import today
+from kasipodaq.registry.imports.headers import ColumnMapping, Field
+from kasipodaq.registry.imports.member_checks import Scope, check_members
+from kasipodaq.registry.imports.member_merge import MergeResult, merge_members
+from kasipodaq.registry.imports.member_stage import STAGE
+from kasipodaq.registry.imports.pipeline import (
+    CHECKING,
+    WRITING,
+    Problems,
+    Progress,
+    no_progress,
+    stream_rows,
+)
+from kasipodaq.registry.imports.reading import Row, open_table
+from kasipodaq.registry.imports.staging import Column, StagingTable
+from kasipodaq.registry.imports.values import (
+    OTHER_ROW_REJECTED,
+    RowProblem,
+    clean_iin,
+    member_row_parser,
+)
+from kasipodaq.registry.models import ImportMode
+
+
+@dataclass
+class ImportOutcome:
+    rows_read: int = 0
+    problems: Problems = field(default_factory=Problems)
+    written: MergeResult | None = None
+
+
+@dataclass(frozen=True)
+class MemberImport:
+    """What to import and how: the file, its columns, the mode and who imports."""
+
+    path: Path
+    mapping: ColumnMapping
+    mode: str
+    scope: Scope
+    actor_id: int | None
+    note: str
+
+
+def import_members(
+    request: MemberImport, *, now: dt.datetime, progress: Progress = no_progress
+) -> ImportOutcome:
+    """Check a member file and, unless told only to check, write it."""
+    table = open_table(request.path)
+    outcome = ImportOutcome()
+    rejected_iins: set[str] = set()
+    iin_column = request.mapping.index(Field.IIN)
+
+    def remember_iin(row: Row) -> None:
+        if iin_column is not None:
+            cleaned = clean_iin(row.value(iin_column))
+            if not isinstance(cleaned, str):
+                rejected_iins.add(cleaned[0])
+
+    STAGE.create()
+    try:
+        outcome.rows_read = stream_rows(
+            table,
+            member_row_parser(request.mapping, today=today()),
+            STAGE,
+            outcome.problems,
+            progress=progress,
+            on_rejected=remember_iin,
+        )
+        STAGE.index("iin", "joined_on")
+        progress(CHECKING, outcome.rows_read)
+        with transaction.atomic():
+            outcome.problems.add(check_members(request.scope))
+            if request.mode == ImportMode.CHECK or (
+                outcome.problems and request.mode != ImportMode.VALID_ROWS
+            ):
+                return outcome
+            if outcome.problems:
+                _leave_out_rejected(outcome.problems, rejected_iins)
+            progress(WRITING, outcome.rows_read)
+            outcome.written = merge_members(
+                actor_id=request.actor_id, note=request.note, now=now
+            )
+    finally:
+        STAGE.drop()
+    return outcome
+
+
+REJECTED_ROWS = StagingTable("import_rejected_rows", [Column("number", "integer")])
+REJECTED_IINS = StagingTable("import_rejected_iins", [Column("iin", "varchar(12)")])
+
+
+def _leave_out_rejected(problems: Problems, rejected_iins: set[str]) -> None:
+    """Unstage the rows with problems and every other row of their IINs."""
+    REJECTED_ROWS.create()
+    REJECTED_IINS.create()
+    try:
+        REJECTED_ROWS.write([(number,) for number in problems.rows])
+        REJECTED_IINS.write([(iin,) for iin in rejected_iins])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {REJECTED_IINS.name}
+                SELECT s.iin FROM {STAGE.name} s
+                WHERE s.row_number IN (SELECT number FROM {REJECTED_ROWS.name})
+                """  # noqa: S608 (table names are constants)
+            )
+            left_out = f"""
+                FROM {STAGE.name}
+                WHERE iin IN (SELECT iin FROM {REJECTED_IINS.name})
+                    AND row_number NOT IN (SELECT number FROM {REJECTED_ROWS.name})
+            """  # noqa: S608
+            cursor.execute("SELECT row_number " + left_out)
+            problems.add(
+                RowProblem(number, Field.IIN, OTHER_ROW_REJECTED)
+                for (number,) in cursor.fetchall()
+            )
+            cursor.execute(
+                f"""
+                DELETE FROM {STAGE.name}
+                WHERE iin IN (SELECT iin FROM {REJECTED_IINS.name})
+                    OR row_number IN (SELECT number FROM {REJECTED_ROWS.name})
+                """  # noqa: S608
+            )
+    finally:
+        REJECTED_ROWS.drop()
+        REJECTED_IINS.drop()

@@ -1,0 +1,80 @@
+"""A temporary table that holds a file's parsed rows while they are checked and merged.
+
+The rows go in as they are parsed, in batches: through ``COPY … FROM STDIN`` on
+PostgreSQL (the batch written as CSV by the C csv writer, so no Python work per
+cell), through ``executemany`` on SQLite. From then on everything is SQL over the
+whole table. The table is temporary, so it belongs to this connection alone and
+vanishes with it; ``drop`` removes it at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.backends.utils import CursorWrapper
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str
+    # Text columns take an empty cell as an empty string, never NULL.
+    text: bool = False
+
+
+def text(name: str, length: int) -> Column:
+    return Column(name, f"varchar({length}) NOT NULL", text=True)
+
+
+class StagingTable:
+    """One temporary table, its columns in the order of the rows written to it."""
+
+    def __init__(self, name: str, columns: Sequence[Column]) -> None:
+        self.name = name
+        self.columns = tuple(columns)
+
+    def create(self) -> None:
+        definitions = ", ".join(f"{c.name} {c.sql_type}" for c in self.columns)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {self.name} ({definitions})")
+
+    def write(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Append a batch of rows, each a tuple of the table's columns in order."""
+        if not rows:
+            return
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                self._copy(cursor, rows)
+            else:
+                marks = ", ".join(["%s"] * len(self.columns))
+                insert = f"INSERT INTO {self.name} VALUES ({marks})"  # noqa: S608
+                cursor.executemany(insert, rows)
+
+    def _copy(self, cursor: CursorWrapper, rows: Iterable[Sequence[Any]]) -> None:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(rows)
+        names = ", ".join(c.name for c in self.columns)
+        not_null = ", ".join(c.name for c in self.columns if c.text)
+        options = "FORMAT csv" + (f", FORCE_NOT_NULL ({not_null})" if not_null else "")
+        raw = cursor.cursor
+        with raw.copy(f"COPY {self.name} ({names}) FROM STDIN ({options})") as copy:
+            copy.write(buffer.getvalue())
+
+    def index(self, *columns: str) -> None:
+        """An index over the columns, made once the rows are in; statistics too."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE INDEX {self.name}_{'_'.join(columns)} "
+                f"ON {self.name} ({', '.join(columns)})"
+            )
+            cursor.execute(f"ANALYZE {self.name}")
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.name}")

@@ -14,6 +14,8 @@ from kasipodaq.audit.models import AuditAction, AuditEvent
 from kasipodaq.core.errors import DomainError, PermissionRefused
 from kasipodaq.orgtree.models import Level
 from kasipodaq.registry.iin import FEMALE, MALE
+from kasipodaq.registry.imports.reading import open_table
+from kasipodaq.registry.imports.report import write_report
 from kasipodaq.registry.models import (
     ImportJob,
     ImportMode,
@@ -521,3 +523,27 @@ def test_a_saved_mapping_is_proposed_for_a_file_with_the_same_headers(
 
     assert SavedMapping.objects.get().name == "Карагандинский формат"
     assert again.mapping == mapping
+
+
+def test_the_error_report_holds_the_refused_rows_as_written_and_why(
+    tree: Tree, tmp_path: Path
+) -> None:
+    """Row number, the original cells and the problems in the reader's language."""
+    school = tree.primaries[0].code
+    bad = _line("123456789012", school, joined="31.02.2020")
+    job = _import(tree.admin, _file(tmp_path, [_line(valid_iin(), school), bad]))
+    target = tmp_path / "report.xlsx"
+
+    with translation.override("en"):
+        written = write_report(job, str(target))
+
+    assert written == 1
+    report = open_table(target)
+    assert report.headers == ["Row", *HEADER.split(";"), "Problems"]
+    (row,) = list(report.rows())
+    assert row.values[0] == "3"
+    assert list(row.values[1:11]) == bad.split(";")[:10]
+    assert row.values[11].splitlines() == [
+        "«ИИН»: the IIN's seventh digit must be 1–6 (century of birth and sex).",
+        "«Дата вступления» is not a date: write it as DD.MM.YYYY or YYYY-MM-DD.",
+    ]

@@ -124,7 +124,7 @@ def column_mapping(job: ImportJob) -> ColumnMapping:
 
 
 def check_mapping(kind: str, headers: list[str], mapping: dict[str, int]) -> None:
-    """Refuse a mapping of unknown fields or columns, or one without a required field."""
+    """Refuse unknown fields or columns, or a mapping without a required field."""
     fields = {str(f) for f in SPELLINGS[kind]}
     for name, column in mapping.items():
         if name not in fields:
@@ -135,18 +135,28 @@ def check_mapping(kind: str, headers: list[str], mapping: dict[str, int]) -> Non
         raise DomainError(
             _("A column is mapped to more than one field."), code="mapping"
         )
-    full_name = str(Field.FULL_NAME) in mapping
-    for required in REQUIRED[kind]:
-        if str(required) in mapping:
-            continue
-        if full_name and required in (Field.LAST_NAME, Field.FIRST_NAME):
-            continue
+    for required in _missing(kind, mapping):
         raise DomainError(
             _("Choose the column that holds «%(field)s».")
             % {"field": field_label(required)},
             field=str(required),
             code="mapping",
         )
+
+
+def missing_fields(job: ImportJob) -> list[Field]:
+    """The required fields the job's mapping has no column for."""
+    return _missing(job.kind, job.mapping)
+
+
+def _missing(kind: str, mapping: dict[str, int]) -> list[Field]:
+    full_name = str(Field.FULL_NAME) in mapping
+    return [
+        required
+        for required in REQUIRED[kind]
+        if str(required) not in mapping
+        and not (full_name and required in (Field.LAST_NAME, Field.FIRST_NAME))
+    ]
 
 
 def field_label(field: Field) -> str:
@@ -164,9 +174,15 @@ def confirm_import(
 ) -> ImportJob:
     """Fix the mapping and the mode, remember the mapping if asked, and queue the job.
 
-    ``run`` starts the job after commit (the Celery task by default).
+    ``run`` starts the job after commit (the Celery task by default). A job that
+    wrote nothing (checked, or rejected) may be confirmed again, so that a file
+    checked first is then imported, or only its valid rows.
     """
-    if job.status not in (ImportStatus.NEW, ImportStatus.CHECKED):
+    if job.status not in (
+        ImportStatus.NEW,
+        ImportStatus.CHECKED,
+        ImportStatus.REJECTED,
+    ):
         raise DomainError(_("This import has already run."), code="already_run")
     if mode not in ImportMode.values:
         raise DomainError(_("Choose what to do with the file."), code="mode")

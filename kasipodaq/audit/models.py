@@ -29,6 +29,7 @@ class AuditEvent(models.Model):
         null=True,
         related_name="audit_events",
         verbose_name=_("who"),
+        db_index=False,  # the (actor, -at) index serves it
     )
     action = models.CharField(_("action"), max_length=32, choices=AuditAction.choices)
     object_type = models.CharField(max_length=32)

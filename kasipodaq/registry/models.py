@@ -50,9 +50,9 @@ phone_validator = RegexValidator(
 
 
 class Person(models.Model):
-    iin = models.CharField(
-        _("IIN"), max_length=12, unique=True, validators=[validate_iin]
-    )
+    # Unique by a constraint, not unique=True: on PostgreSQL that would add a
+    # second, pattern-matching index that an exact lookup never uses.
+    iin = models.CharField(_("IIN"), max_length=12, validators=[validate_iin])
     last_name = models.CharField(_("last name"), max_length=100)
     first_name = models.CharField(_("first name"), max_length=100)
     patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
@@ -63,7 +63,6 @@ class Person(models.Model):
         max_length=20,
         blank=True,
         validators=[phone_validator],
-        db_index=True,
     )
     email = models.EmailField(_("email"), blank=True)
     position = models.CharField(_("position"), max_length=200, blank=True)
@@ -88,6 +87,9 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         indexes = [models.Index(fields=["last_name", "first_name"])]
+        constraints = [
+            models.UniqueConstraint(fields=["iin"], name="person_iin_unique")
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -109,11 +111,15 @@ class Person(models.Model):
 class Membership(models.Model):
     """A person's membership in a primary organization over [joined_on, left_on)."""
 
+    # Both are the first column of an index below, which serves their lookups.
     person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, related_name="memberships"
+        Person, on_delete=models.PROTECT, related_name="memberships", db_index=False
     )
     org_unit = models.ForeignKey(
-        "orgtree.OrgUnit", on_delete=models.PROTECT, related_name="memberships"
+        "orgtree.OrgUnit",
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        db_index=False,
     )
     joined_on = models.DateField(_("joined on"))
     left_on = models.DateField(_("left on"), null=True, blank=True)

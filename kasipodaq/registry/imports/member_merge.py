@@ -21,9 +21,10 @@ from django.db import connection
 from kasipodaq.audit.models import AuditAction, AuditEvent
 from kasipodaq.audit.recording import record_bulk
 from kasipodaq.registry.imports.member_checks import TABLES
+from kasipodaq.registry.imports.sequences import reserve_ids
 from kasipodaq.registry.imports.staging import Column, StagingTable, text
 from kasipodaq.registry.imports.values import EMAIL_MAX, NAME_MAX
-from kasipodaq.registry.models import JoinMethod
+from kasipodaq.registry.models import JoinMethod, Person
 
 # The latest period of each IIN in the file: the person's details.
 PEOPLE = StagingTable(
@@ -38,6 +39,8 @@ PEOPLE = StagingTable(
         text("phone", 20),
         text("email", EMAIL_MAX),
         Column("is_new", "integer NOT NULL"),
+        # The registered person's key, or the key reserved for a new one.
+        Column("person_id", "bigint NOT NULL"),
     ],
 )
 # What makes a registered person or membership differ from its row in the file.
@@ -91,10 +94,10 @@ class _Merger:
     def run(self) -> MergeResult:
         self._collect_people()
         try:
-            self._insert_people()
             self._update_people()
             self._update_memberships()
             self._insert_memberships()
+            self._insert_people()
             self._point_to_latest_memberships()
         finally:
             PEOPLE.drop()
@@ -118,32 +121,55 @@ class _Merger:
         return int(self._fetch(sql)[0][0])
 
     def _collect_people(self) -> None:
+        """One row per IIN: the latest period's details, and the person's key."""
+        new = self._scalar("""
+            SELECT COUNT(DISTINCT s.iin) FROM {stage} s
+            WHERE NOT EXISTS (SELECT 1 FROM {person} p WHERE p.iin = s.iin)
+        """)
+        first_id = reserve_ids(Person, new) if new else 0
         PEOPLE.create()
-        self._execute("""
+        self._execute(
+            """
             INSERT INTO {people}
             SELECT iin, last_name, first_name, patronymic, birth_date, sex, phone,
-                email, CASE WHEN EXISTS (
-                    SELECT 1 FROM {person} p WHERE p.iin = latest.iin
-                ) THEN 0 ELSE 1 END
+                email, is_new,
+                CASE WHEN is_new = 1
+                    THEN %s - 1 + ROW_NUMBER() OVER (PARTITION BY is_new ORDER BY iin)
+                    ELSE registered_id
+                END
             FROM (
-                SELECT s.*, ROW_NUMBER() OVER (
-                    PARTITION BY s.iin ORDER BY s.joined_on DESC, s.row_number DESC
-                ) AS position
-                FROM {stage} s
-            ) latest
-            WHERE position = 1
-        """)
+                SELECT latest.iin, latest.last_name, latest.first_name,
+                    latest.patronymic, latest.birth_date, latest.sex, latest.phone,
+                    latest.email, p.id AS registered_id,
+                    CASE WHEN p.id IS NULL THEN 1 ELSE 0 END AS is_new
+                FROM (
+                    SELECT s.*, ROW_NUMBER() OVER (
+                        PARTITION BY s.iin
+                        ORDER BY s.joined_on DESC, s.row_number DESC
+                    ) AS position
+                    FROM {stage} s
+                ) latest
+                LEFT JOIN {person} p ON p.iin = latest.iin
+                WHERE latest.position = 1
+            ) people
+            """,
+            [first_id],
+        )
         PEOPLE.index("iin")
 
     def _insert_people(self) -> None:
+        """New people, each pointing to their latest membership, inserted before."""
         self.result.people_created = self._execute(
             """
-            INSERT INTO {person} (iin, last_name, first_name, patronymic, birth_date,
-                sex, phone, email, position, consent_text_version, created_at,
-                updated_at)
-            SELECT iin, last_name, first_name, patronymic, birth_date, sex, phone,
-                email, '', '', %s, %s
-            FROM {people} WHERE is_new = 1
+            INSERT INTO {person} (id, iin, last_name, first_name, patronymic,
+                birth_date, sex, phone, email, position, consent_text_version,
+                current_membership_id, created_at, updated_at)
+            SELECT l.person_id, l.iin, l.last_name, l.first_name, l.patronymic,
+                l.birth_date, l.sex, l.phone, l.email, '', '',
+                (SELECT m.id FROM {membership} m WHERE m.person_id = l.person_id
+                 ORDER BY m.joined_on DESC, m.id DESC LIMIT 1),
+                %s, %s
+            FROM {people} l WHERE l.is_new = 1
             """,
             [self.now, self.now],
         )
@@ -151,8 +177,8 @@ class _Merger:
             """
             INSERT INTO {audit} (at, actor_id, action, object_type, object_id,
                 person_id, note)
-            SELECT %s, %s, %s, 'person', p.id, p.id, %s
-            FROM {people} l JOIN {person} p ON p.iin = l.iin
+            SELECT %s, %s, %s, 'person', l.person_id, l.person_id, %s
+            FROM {people} l
             WHERE l.is_new = 1
             """,
             [self.now, self.actor_id, AuditAction.PERSON_CREATED, self.note],
@@ -165,7 +191,7 @@ class _Merger:
                 l.last_name, l.first_name, l.patronymic,
                 CASE WHEN l.phone = '' THEN p.phone ELSE l.phone END,
                 CASE WHEN l.email = '' THEN p.email ELSE l.email END
-            FROM {person} p JOIN {people} l ON l.iin = p.iin
+            FROM {person} p JOIN {people} l ON l.person_id = p.id
             WHERE l.is_new = 0 AND {person_differs}
             """
         )
@@ -179,7 +205,7 @@ class _Merger:
                 email = CASE WHEN l.email = '' THEN p.email ELSE l.email END,
                 updated_at = %s
             FROM {people} l
-            WHERE l.iin = p.iin AND l.is_new = 0 AND {person_differs}
+            WHERE l.person_id = p.id AND l.is_new = 0 AND {person_differs}
             """,
             [self.now],
         )
@@ -246,18 +272,19 @@ class _Merger:
         )
 
     def _insert_memberships(self) -> None:
+        """Periods not registered yet (a new person's are all new)."""
         self.result.memberships_created = self._execute(
             """
             INSERT INTO {membership} (person_id, org_unit_id, joined_on, left_on,
                 category, join_method, leave_reason, created_at)
-            SELECT p.id, u.id, s.joined_on, s.left_on, s.category, %s,
+            SELECT l.person_id, u.id, s.joined_on, s.left_on, s.category, %s,
                 s.leave_reason, %s
             FROM {stage} s
-            JOIN {person} p ON p.iin = s.iin
+            JOIN {people} l ON l.iin = s.iin
             JOIN {unit} u ON u.code = s.org_code
-            WHERE NOT EXISTS (
+            WHERE l.is_new = 1 OR NOT EXISTS (
                 SELECT 1 FROM {membership} m
-                WHERE m.person_id = p.id AND m.joined_on = s.joined_on
+                WHERE m.person_id = l.person_id AND m.joined_on = s.joined_on
             )
             """,
             [JoinMethod.IMPORT, self.now],
@@ -270,8 +297,7 @@ class _Merger:
                 person_id, note)
             SELECT %s, %s, %s, 'membership', m.id, m.person_id, %s
             FROM {people} l
-            JOIN {person} p ON p.iin = l.iin
-            JOIN {membership} m ON m.person_id = p.id
+            JOIN {membership} m ON m.person_id = l.person_id
             WHERE l.is_new = 0 AND m.created_at = %s AND m.join_method = %s
             """,
             [
@@ -285,7 +311,7 @@ class _Merger:
         )
 
     def _point_to_latest_memberships(self) -> None:
-        """Each person of the file points to their latest membership."""
+        """Each registered person of the file points to their latest membership."""
         self._execute("""
             UPDATE {person} AS p SET current_membership_id = latest.membership_id
             FROM (
@@ -294,8 +320,8 @@ class _Merger:
                         PARTITION BY m.person_id ORDER BY m.joined_on DESC, m.id DESC
                     ) AS position
                     FROM {people} l
-                    JOIN {person} q ON q.iin = l.iin
-                    JOIN {membership} m ON m.person_id = q.id
+                    JOIN {membership} m ON m.person_id = l.person_id
+                    WHERE l.is_new = 0
                 ) ranked
                 WHERE position = 1
             ) latest

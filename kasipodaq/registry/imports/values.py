@@ -120,6 +120,29 @@ IIN_REPEATED = "iin_repeated"
 PERIOD_OVERLAPS_REGISTRY = "period_overlaps_registry"
 PERSON_OUT_OF_SCOPE = "person_out_of_scope"
 OTHER_ROW_REJECTED = "other_row_rejected"
+# Checks of organization files across rows and against the registry (org_checks.py).
+CODE_REPEATED = "code_repeated"
+CODE_OUT_OF_SCOPE = "code_out_of_scope"
+PARENT_UNKNOWN = "parent_unknown"
+PARENT_LEVEL = "parent_level"
+PARENT_CYCLE = "parent_cycle"
+PARENT_CLOSED = "parent_closed"
+PARENT_REFUSED = "parent_refused"
+CENTRAL_EXISTS = "central_exists"
+CENTRAL_NOT_CLOSED = "central_not_closed"
+LEVEL_CHANGED = "level_changed"
+OPENED_CHANGED = "opened_changed"
+OPENED_BEFORE_PARENT = "opened_before_parent"
+CLOSED_CHANGED = "closed_changed"
+CLOSED_BEFORE_LAST_CHANGE = "closed_before_last_change"
+CLOSE_OUT_OF_SCOPE = "close_out_of_scope"
+SUBUNITS_OPEN = "subunits_open"
+MEMBERS_AFTER_CLOSING = "members_after_closing"
+MOVE_CLOSED = "move_closed"
+MOVE_SAME_DAY = "move_same_day"
+BIN_REPEATED = "bin_repeated"
+BIN_TAKEN = "bin_taken"
+SECTOR_REQUIRED = "sector_required"
 
 MESSAGES: dict[str, StrOrPromise] = {
     REQUIRED: gettext_lazy("«%(column)s» is empty: it is required."),
@@ -228,6 +251,94 @@ MESSAGES: dict[str, StrOrPromise] = {
     OTHER_ROW_REJECTED: gettext_lazy(
         "«%(column)s»: another row of this IIN has a problem, so this row was not "
         "imported either."
+    ),
+    CODE_REPEATED: gettext_lazy(
+        "«%(column)s»: this code is also at row %(row)s; each organization is "
+        "listed once."
+    ),
+    CODE_OUT_OF_SCOPE: gettext_lazy(
+        "«%(column)s»: this code belongs to an organization you do not manage."
+    ),
+    PARENT_UNKNOWN: gettext_lazy(
+        "«%(column)s»: there is no organization with this code, neither in the file "
+        "nor among those you manage."
+    ),
+    PARENT_LEVEL: gettext_lazy(
+        "«%(column)s»: an organization of this level cannot stand under one of the "
+        "parent's level (a region stands under the central committee, a "
+        "district/city committee under a region, a primary organization under a "
+        "district/city committee or a region, a union group under a primary "
+        "organization)."
+    ),
+    PARENT_CYCLE: gettext_lazy(
+        "«%(column)s»: following the parent codes from this row goes round in a "
+        "circle and never reaches the top of the tree."
+    ),
+    PARENT_CLOSED: gettext_lazy(
+        "«%(column)s»: the parent organization is closed, or closes before this one "
+        "does."
+    ),
+    PARENT_REFUSED: gettext_lazy(
+        "«%(column)s»: a row above this one in the tree has a problem, so this row "
+        "was not imported either."
+    ),
+    CENTRAL_EXISTS: gettext_lazy(
+        "«%(column)s»: there is already a central committee, and a union has only one."
+    ),
+    CENTRAL_NOT_CLOSED: gettext_lazy(
+        "«%(column)s» must be empty: the central committee cannot be closed."
+    ),
+    LEVEL_CHANGED: gettext_lazy(
+        "«%(column)s» differs from the level of this organization in the registry. "
+        "An import does not change a level: open an organization of the new level "
+        "and merge this one into it."
+    ),
+    OPENED_CHANGED: gettext_lazy(
+        "«%(column)s» differs from the date this organization opened in the "
+        "registry; an import does not change it."
+    ),
+    OPENED_BEFORE_PARENT: gettext_lazy(
+        "«%(column)s» is before the date the parent organization opened."
+    ),
+    CLOSED_CHANGED: gettext_lazy(
+        "«%(column)s»: the registry has this organization closed on another date; "
+        "an import neither reopens an organization nor changes when it closed."
+    ),
+    CLOSED_BEFORE_LAST_CHANGE: gettext_lazy(
+        "«%(column)s» must be later than the last change of this organization in "
+        "the registry: history is added, never rewritten."
+    ),
+    CLOSE_OUT_OF_SCOPE: gettext_lazy(
+        "«%(column)s»: an organization is closed by those who manage the "
+        "organization above it, and you do not."
+    ),
+    SUBUNITS_OPEN: gettext_lazy(
+        "«%(column)s»: sub-organizations of this organization stay open after this "
+        "date; close them in the file on this date or earlier."
+    ),
+    MEMBERS_AFTER_CLOSING: gettext_lazy(
+        "«%(column)s»: some members joined this organization on or after this date, "
+        "so their membership cannot end on it."
+    ),
+    MOVE_CLOSED: gettext_lazy(
+        "«%(column)s» differs from the parent in the registry, but a closed "
+        "organization cannot be moved."
+    ),
+    MOVE_SAME_DAY: gettext_lazy(
+        "«%(column)s» differs from the parent in the registry, but this organization "
+        "already changed today: it can be moved from tomorrow."
+    ),
+    BIN_REPEATED: gettext_lazy(
+        "«%(column)s»: row %(row)s has an open primary organization at the same "
+        "employer, and an employer has only one."
+    ),
+    BIN_TAKEN: gettext_lazy(
+        "«%(column)s»: this employer already has another open primary organization "
+        "in the registry."
+    ),
+    SECTOR_REQUIRED: gettext_lazy(
+        "«%(column)s» is empty: no employer has this BIN yet, and registering one "
+        "needs its sector."
     ),
 }
 

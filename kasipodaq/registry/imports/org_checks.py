@@ -1,0 +1,501 @@
+"""The checks of an organization file that need other rows or the registry, in SQL.
+
+``plan_orgs`` first works out, over the staged rows, where each row stands in the
+file's tree and what is known of it and of its parent (see ``org_stage``); the
+checks are then plain queries over those facts. The same SQL runs on PostgreSQL
+and SQLite.
+
+Rows are matched to registered units by code. A unit outside the importer's
+subtrees is someone else's: a row with its code is refused, and as a parent it
+reads as unknown, exactly like a code that does not exist, so that a file tells
+nobody what lies outside their subtrees. A new unit needs the right over its
+parent, a change of a registered one the right over it, and closing one the right
+over the unit above it, as when staff close one by hand.
+
+What the registry holds is its history: an import adds to it (a unit opened or
+closed, a move as of today) and refuses what would rewrite it (another date
+opened or closed, another level).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection
+
+from kasipodaq.orgtree.models import (
+    PARENT_LEVELS,
+    EmployeeCount,
+    Employer,
+    Level,
+    OrgEvent,
+    OrgPlacement,
+    OrgUnit,
+)
+from kasipodaq.registry.imports.headers import Field
+from kasipodaq.registry.imports.member_checks import Scope
+from kasipodaq.registry.imports.org_stage import BLOCKED, FACTS, PLAN, REFUSED, STAGE
+from kasipodaq.registry.imports.values import (
+    BIN_REPEATED,
+    BIN_TAKEN,
+    CENTRAL_EXISTS,
+    CENTRAL_NOT_CLOSED,
+    CLOSE_OUT_OF_SCOPE,
+    CLOSED_BEFORE_LAST_CHANGE,
+    CLOSED_CHANGED,
+    CLOSED_NOT_AFTER_OPENED,
+    CODE_OUT_OF_SCOPE,
+    CODE_REPEATED,
+    LEVEL_CHANGED,
+    MEMBERS_AFTER_CLOSING,
+    MOVE_CLOSED,
+    MOVE_SAME_DAY,
+    OPENED_BEFORE_PARENT,
+    OPENED_CHANGED,
+    PARENT_CLOSED,
+    PARENT_CYCLE,
+    PARENT_LEVEL,
+    PARENT_UNKNOWN,
+    REQUIRED,
+    SECTOR_REQUIRED,
+    SUBUNITS_OPEN,
+    RowProblem,
+)
+from kasipodaq.registry.models import Membership
+
+TABLES = {
+    "stage": STAGE.name,
+    "plan": PLAN.name,
+    "facts": FACTS.name,
+    "refused": REFUSED.name,
+    "blocked": BLOCKED.name,
+    "unit": OrgUnit._meta.db_table,
+    "placement": OrgPlacement._meta.db_table,
+    "event": OrgEvent._meta.db_table,
+    "employees": EmployeeCount._meta.db_table,
+    "employer": Employer._meta.db_table,
+    "membership": Membership._meta.db_table,
+}
+CENTRAL: str = Level.CENTRAL.value
+PRIMARY: str = Level.PRIMARY.value
+ACTIVE = "active"
+
+
+def _execute(sql: str, params: Sequence[Any] = ()) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(**TABLES), params)
+
+
+def _fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(**TABLES), params)
+        return cursor.fetchall()
+
+
+def drop_plan() -> None:
+    for table in (PLAN, FACTS, BLOCKED):
+        table.drop()
+
+
+def plan_orgs(scope: Scope) -> None:
+    """Fill ``PLAN`` and ``FACTS`` from the staged rows (again, after rows left)."""
+    drop_plan()
+    BLOCKED.create()
+    _execute("""
+        INSERT INTO {blocked}
+        SELECT code FROM {stage} GROUP BY code HAVING COUNT(*) > 1
+        UNION SELECT code FROM {refused}
+    """)
+    BLOCKED.index("code")
+    PLAN.create()
+    _walk_down(scope)
+    PLAN.index("row_number")
+    FACTS.create()
+    _collect_facts(scope)
+
+
+def _walk_down(scope: Scope) -> None:
+    """Each row reachable down the file's tree, its generation and its date opened.
+
+    The walk starts at the rows whose parent code is not a code of the file and
+    goes from parent to children, never through a blocked code: rows in a circle
+    of parents, or under one, or under a blocked code, are not reached. A row's
+    date opened is the registry's for a unit the importer manages, else the one
+    in the file, else its parent's: a unit without a date opened with its parent.
+    """
+    unit_scope, unit_params = scope.condition("u.path")
+    parent_scope, parent_params = scope.condition("p.path")
+    sql = f"""
+        WITH RECURSIVE walk(row_number, code, generation, opened) AS (
+            SELECT s.row_number, s.code, 1,
+                COALESCE(u.opened_on, s.opened_on, p.opened_on)
+            FROM {{stage}} s
+            LEFT JOIN {{unit}} u ON u.code = s.code AND {unit_scope}
+            LEFT JOIN {{unit}} p ON p.code = s.parent_code AND {parent_scope}
+            WHERE s.parent_code NOT IN (SELECT code FROM {{stage}})
+                AND s.parent_code NOT IN (SELECT code FROM {{blocked}})
+            UNION ALL
+            SELECT s.row_number, s.code, w.generation + 1,
+                COALESCE(u.opened_on, s.opened_on, w.opened)
+            FROM walk w
+            JOIN {{stage}} s ON s.parent_code = w.code
+            LEFT JOIN {{unit}} u ON u.code = s.code AND {unit_scope}
+            WHERE w.code NOT IN (SELECT code FROM {{blocked}})
+        )
+        INSERT INTO {{plan}} SELECT row_number, generation, opened FROM walk
+    """  # noqa: S608 (the scope conditions are built from placeholders)
+    _execute(sql, [*unit_params, *parent_params, *unit_params])
+
+
+def _collect_facts(scope: Scope) -> None:
+    unit_scope, unit_params = scope.condition("u.path")
+    above_scope, above_params = scope.condition("rp.path")
+    parent_scope, parent_params = scope.condition("p.path")
+    sql = f"""
+        INSERT INTO {{facts}}
+        SELECT s.row_number, s.code, s.parent_code, s.level, s.bin, s.opened_on,
+            s.closed_on, pl.generation, pl.opened, s.closed_on, u.id,
+            CASE WHEN u.id IS NOT NULL AND {unit_scope} THEN 1 ELSE 0 END,
+            CASE WHEN u.id IS NULL THEN 1 ELSE 0 END,
+            u.level, u.opened_on, u.closed_on,
+            (SELECT MAX(pc.valid_from) FROM {{placement}} pc WHERE pc.unit_id = u.id),
+            rp.code,
+            CASE WHEN rp.id IS NOT NULL AND {above_scope} THEN 1 ELSE 0 END,
+            0, 0, 0, NULL, p.id, NULL, NULL, NULL
+        FROM {{stage}} s
+        LEFT JOIN {{plan}} pl ON pl.row_number = s.row_number
+        LEFT JOIN {{unit}} u ON u.code = s.code
+        LEFT JOIN {{unit}} rp ON rp.id = u.parent_id
+        LEFT JOIN {{unit}} p ON p.code = s.parent_code AND {parent_scope}
+    """  # noqa: S608 (the scope conditions are built from placeholders)
+    _execute(sql, [*unit_params, *above_params, *parent_params])
+    FACTS.index("row_number")
+    FACTS.index("code")
+    FACTS.index("bin")
+    # A registered unit of the importer's: what the file changes of it.
+    _execute("""
+        UPDATE {facts} SET closed = COALESCE(unit_closed, closed_on),
+            closes = CASE WHEN unit_closed IS NULL AND closed_on IS NOT NULL
+                THEN 1 ELSE 0 END,
+            moved = CASE WHEN parent_code <> COALESCE(unit_parent_code, '')
+                THEN 1 ELSE 0 END
+        WHERE mine = 1
+    """)
+    _execute("""
+        UPDATE {facts} SET parent_blocked = 1
+        WHERE parent_code IN (SELECT code FROM {blocked})
+    """)
+    # The parent in the file, unless it is someone else's: then it is unknown.
+    _execute("""
+        UPDATE {facts} AS c SET parent_row = (
+            SELECT f.row_number FROM {facts} f
+            WHERE f.code = c.parent_code AND (f.is_new = 1 OR f.mine = 1)
+        )
+        WHERE c.parent_blocked = 0 AND c.parent_code <> ''
+    """)
+    _execute("""
+        UPDATE {facts} AS c SET par_level = f.level, par_opened = f.opened,
+            par_closed = f.closed
+        FROM {facts} f
+        WHERE f.row_number = c.parent_row
+    """)
+    _execute("""
+        UPDATE {facts} AS c SET par_level = p.level, par_opened = p.opened_on,
+            par_closed = p.closed_on
+        FROM {unit} p
+        WHERE p.id = c.parent_unit_id AND c.parent_row IS NULL
+            AND c.parent_blocked = 0
+    """)
+
+
+def check_orgs(scope: Scope, *, today: dt.date) -> list[RowProblem]:
+    """Every problem of the staged rows found across rows or against the registry.
+
+    Builds the plan first; it stays for the merge until ``drop_plan``.
+    """
+    plan_orgs(scope)
+    return [
+        *_repeated_codes(),
+        *_simple_checks(today),
+        *_parent_levels(),
+        *_cycles(),
+        *_open_subunits(),
+        *_members_after_closing(),
+        *_repeated_bins(),
+        *_bins_taken(),
+        *_sectors_required(),
+    ]
+
+
+def _problems(
+    field: Field, code: str, rows: Iterable[tuple[Any, ...]]
+) -> list[RowProblem]:
+    return [RowProblem(row[0], field, code, row[1] if len(row) > 1 else 0) for row in rows]
+
+
+def _repeated_codes() -> list[RowProblem]:
+    """Every row of a code found more than once, naming another row of it.
+
+    A row that did not parse still holds its code: a good row of the same code is
+    refused too, since which of them is meant is unknown.
+    """
+    return _problems(
+        Field.CODE,
+        CODE_REPEATED,
+        _fetch("""
+            SELECT c.row_number, MIN(o.row_number)
+            FROM {stage} c
+            JOIN (
+                SELECT code, row_number FROM {stage}
+                UNION ALL SELECT code, row_number FROM {refused}
+            ) o ON o.code = c.code AND o.row_number <> c.row_number
+            GROUP BY c.row_number
+        """),
+    )
+
+
+# Conditions on one row of the facts: (field, problem code, condition).
+ROW_CHECKS: tuple[tuple[Field, str, str], ...] = (
+    (Field.CODE, CODE_OUT_OF_SCOPE, "unit_id IS NOT NULL AND mine = 0"),
+    (Field.LEVEL, LEVEL_CHANGED, "mine = 1 AND unit_level <> level"),
+    (
+        Field.LEVEL,
+        CENTRAL_EXISTS,
+        f"""is_new = 1 AND level = '{CENTRAL}' AND (
+            EXISTS (SELECT 1 FROM {{unit}} WHERE level = '{CENTRAL}')
+            OR EXISTS (
+                SELECT 1 FROM {{stage}} o
+                WHERE o.level = '{CENTRAL}' AND o.code <> c.code
+                    AND o.row_number < c.row_number
+            )
+        )""",
+    ),
+    (
+        Field.OPENED_ON,
+        OPENED_CHANGED,
+        "mine = 1 AND opened_on IS NOT NULL AND opened_on <> unit_opened",
+    ),
+    (
+        Field.OPENED_ON,
+        REQUIRED,
+        f"is_new = 1 AND level = '{CENTRAL}' AND opened_on IS NULL",
+    ),
+    (
+        Field.OPENED_ON,
+        OPENED_BEFORE_PARENT,
+        "is_new = 1 AND opened_on IS NOT NULL AND opened_on < par_opened",
+    ),
+    (
+        Field.CLOSED_ON,
+        CLOSED_CHANGED,
+        "mine = 1 AND unit_closed IS NOT NULL "
+        "AND (closed_on IS NULL OR closed_on <> unit_closed)",
+    ),
+    (
+        Field.CLOSED_ON,
+        CENTRAL_NOT_CLOSED,
+        f"level = '{CENTRAL}' AND closed_on IS NOT NULL AND (is_new = 1 OR mine = 1)",
+    ),
+    (
+        Field.CLOSED_ON,
+        CLOSED_NOT_AFTER_OPENED,
+        "is_new = 1 AND opened_on IS NULL AND closed_on <= opened",
+    ),
+    (
+        Field.CLOSED_ON,
+        CLOSE_OUT_OF_SCOPE,
+        f"closes = 1 AND level <> '{CENTRAL}' AND unit_parent_mine = 0",
+    ),
+    (Field.CLOSED_ON, CLOSED_BEFORE_LAST_CHANGE, "closes = 1 AND closed <= unit_since"),
+    (
+        Field.PARENT_CODE,
+        PARENT_UNKNOWN,
+        f"""level <> '{CENTRAL}' AND parent_blocked = 0 AND parent_row IS NULL
+            AND parent_unit_id IS NULL AND (is_new = 1 OR moved = 1)""",
+    ),
+    (
+        Field.PARENT_CODE,
+        PARENT_CLOSED,
+        """par_closed IS NOT NULL AND (
+            moved = 1 OR (is_new = 1 AND (closed IS NULL OR closed > par_closed))
+        )""",
+    ),
+    (
+        Field.PARENT_CODE,
+        MOVE_CLOSED,
+        "moved = 1 AND (unit_closed IS NOT NULL OR closed_on IS NOT NULL)",
+    ),
+    (
+        Field.PARENT_CODE,
+        MOVE_SAME_DAY,
+        "moved = 1 AND unit_closed IS NULL AND closed_on IS NULL AND unit_since >= %s",
+    ),
+)
+
+
+def _simple_checks(today: dt.date) -> list[RowProblem]:
+    found: list[RowProblem] = []
+    for field, code, condition in ROW_CHECKS:
+        params = [today] if "%s" in condition else []
+        rows = _fetch(
+            f"SELECT c.row_number FROM {{facts}} c WHERE {condition}",  # noqa: S608
+            params,
+        )
+        found.extend(_problems(field, code, rows))
+    return found
+
+
+def _parent_levels() -> list[RowProblem]:
+    """New or moved rows under a parent whose level may not hold theirs."""
+    allowed = []
+    params: list[str] = []
+    for level, parents in PARENT_LEVELS.items():
+        if parents:
+            marks = ", ".join(["%s"] * len(parents))
+            allowed.append(f"(c.level = %s AND c.par_level IN ({marks}))")
+            params.extend([level, *sorted(parents)])
+    sql = f"""
+        SELECT c.row_number FROM {{facts}} c
+        WHERE (c.is_new = 1 OR c.moved = 1) AND c.par_level IS NOT NULL
+            AND NOT ({" OR ".join(allowed)})
+    """  # noqa: S608 (the conditions are built from placeholders)
+    return _problems(Field.PARENT_CODE, PARENT_LEVEL, _fetch(sql, params))
+
+
+def _cycles() -> list[RowProblem]:
+    """Rows the walk down did not reach, whose parents lead round in a circle.
+
+    Going up from such a row through the other rows not reached either ends at a
+    blocked code (the row is under a repeated code or a row that did not parse,
+    which carry their own problems) or goes round for ever: then the row is in a
+    circle of parents, or under one.
+    """
+    return _problems(
+        Field.PARENT_CODE,
+        PARENT_CYCLE,
+        _fetch("""
+            WITH RECURSIVE up(start_row, code) AS (
+                SELECT row_number, parent_code FROM {facts} WHERE generation IS NULL
+                UNION
+                SELECT up.start_row, f.parent_code
+                FROM up JOIN {facts} f ON f.code = up.code
+                WHERE f.generation IS NULL
+            )
+            SELECT c.row_number FROM {facts} c
+            WHERE c.generation IS NULL AND NOT EXISTS (
+                SELECT 1 FROM up
+                WHERE up.start_row = c.row_number
+                    AND up.code IN (SELECT code FROM {blocked})
+            )
+        """),
+    )
+
+
+def _open_subunits() -> list[RowProblem]:
+    """Registered units the file closes while units under them stay open longer.
+
+    A sub-unit closes with its parent or earlier; one moved away by the file is
+    moved today, so it too would have stood under a closed parent until then.
+    """
+    return _problems(
+        Field.CLOSED_ON,
+        SUBUNITS_OPEN,
+        _fetch("""
+            SELECT c.row_number FROM {facts} c
+            WHERE c.closes = 1 AND EXISTS (
+                SELECT 1 FROM {unit} k LEFT JOIN {stage} kf ON kf.code = k.code
+                WHERE k.parent_id = c.unit_id
+                    AND (COALESCE(k.closed_on, kf.closed_on) IS NULL
+                        OR COALESCE(k.closed_on, kf.closed_on) > c.closed)
+            )
+        """),
+    )
+
+
+def _members_after_closing() -> list[RowProblem]:
+    """A closing ends the unit's memberships, which must have begun before it."""
+    return _problems(
+        Field.CLOSED_ON,
+        MEMBERS_AFTER_CLOSING,
+        _fetch("""
+            SELECT c.row_number FROM {facts} c
+            WHERE c.closes = 1 AND EXISTS (
+                SELECT 1 FROM {membership} m
+                WHERE m.org_unit_id = c.unit_id AND m.left_on IS NULL
+                    AND m.joined_on >= c.closed
+            )
+        """),
+    )
+
+
+def _open_primary(alias: str) -> str:
+    """The condition that a row of the facts is an open primary with a BIN."""
+    return (
+        f"{alias}.level = '{PRIMARY}' AND {alias}.bin <> '' AND {alias}.closed IS NULL"
+    )
+
+
+def _repeated_bins() -> list[RowProblem]:
+    """Open primary organizations of the file at one employer, naming another row.
+
+    An employer has at most one open primary organization (as when staff open
+    one); closed ones may share it, which is how a history is loaded.
+    """
+    return _problems(
+        Field.BIN,
+        BIN_REPEATED,
+        _fetch(
+            f"""
+            SELECT c.row_number, MIN(o.row_number)
+            FROM {{facts}} c
+            JOIN {{facts}} o ON o.bin = c.bin AND o.row_number <> c.row_number
+            WHERE {_open_primary("c")} AND {_open_primary("o")}
+            GROUP BY c.row_number
+            """  # noqa: S608 (constant conditions)
+        ),
+    )
+
+
+def _bins_taken() -> list[RowProblem]:
+    """Open primaries at an employer that has another one, which the file keeps."""
+    return _problems(
+        Field.BIN,
+        BIN_TAKEN,
+        _fetch(
+            f"""
+            SELECT c.row_number FROM {{facts}} c
+            WHERE {_open_primary("c")} AND (c.is_new = 1 OR c.mine = 1)
+                AND EXISTS (
+                    SELECT 1 FROM {{unit}} k
+                    JOIN {{employer}} e ON e.id = k.employer_id
+                    WHERE e.bin = c.bin AND k.level = '{PRIMARY}'
+                        AND k.status = '{ACTIVE}' AND k.code <> c.code
+                        AND NOT EXISTS (
+                            SELECT 1 FROM {{stage}} kf
+                            WHERE kf.code = k.code AND (
+                                kf.closed_on IS NOT NULL
+                                OR (kf.bin <> '' AND kf.bin <> c.bin)
+                            )
+                        )
+                )
+            """  # noqa: S608 (constant conditions)
+        ),
+    )
+
+
+def _sectors_required() -> list[RowProblem]:
+    """Rows of a BIN no employer has, when no row of that BIN names a sector."""
+    return _problems(
+        Field.SECTOR,
+        SECTOR_REQUIRED,
+        _fetch("""
+            SELECT s.row_number FROM {stage} s
+            WHERE s.bin <> '' AND s.sector = ''
+                AND NOT EXISTS (SELECT 1 FROM {employer} e WHERE e.bin = s.bin)
+                AND NOT EXISTS (
+                    SELECT 1 FROM {stage} o WHERE o.bin = s.bin AND o.sector <> ''
+                )
+        """),
+    )

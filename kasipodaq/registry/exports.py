@@ -1,26 +1,43 @@
-"""The member list as a file, built row by row so that any size fits in memory.
+"""Registry files built row by row so that any size fits in memory.
 
-`member_rows` reads only the exported columns, in chunks; `csv_chunks` turns rows
-into text for a streamed response; `xlsx_file` writes a workbook to a temporary
-file in xlsxwriter's constant-memory mode.
+Three files are made. The member list is what the list page shows, one row per
+person with their current membership. The membership history (one row per
+membership period, ended ones too) and the organization tree (one row per unit,
+parents first) are import files: their titles are spellings the importer
+recognises and their coded values are spelled out as it reads them, so that an
+export imports back into an empty registry.
+
+Each ``*_rows`` function reads only the exported columns, in chunks, and gives a
+``Sheet``; ``csv_chunks`` turns a sheet into text for a streamed response,
+``xlsx_file`` into a workbook in a temporary file (xlsxwriter's constant-memory
+mode), and ``write_file`` into a file on disk, for the commands.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import dataclasses
 import datetime as dt
+import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import IO, Any
 
 import xlsxwriter
-from django.db.models import QuerySet
-from django.utils.translation import get_language
+from django.db import models
+from django.db.models import F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
 
 from kasipodaq.core.dates import today
+from kasipodaq.orgtree.models import EmployeeCount, Level, OrgUnit, Sector
 
-from .models import Category, LeaveReason, Person, Sex
+from .imports.headers import Field
+from .models import Category, LeaveReason, Membership, Person, Sex
 
 CSV, XLSX = "csv", "xlsx"
 FORMATS = (CSV, XLSX)
@@ -32,8 +49,70 @@ CHUNK_SIZE = 2000
 # Excel in the union's locales (ru, kk) separates CSV fields with semicolons.
 CSV_DELIMITER = ";"
 BOM = "\ufeff"
+# What a spreadsheet takes a cell starting with for a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-# The columns read from the database, in the order of the file.
+Row = tuple[Any, ...]
+Choices = type[models.TextChoices]
+
+
+@dataclasses.dataclass(frozen=True)
+class Sheet:
+    """An export: its column titles and rows, and how its cells are written.
+
+    Titles and coded values are put in words when the sheet is made, in the active
+    language, not when its rows are consumed: a streamed response reads them after
+    the view has returned.
+    """
+
+    title: str
+    headers: list[str]
+    rows: Iterable[Row]
+    # Columns of free text that a spreadsheet could take for a formula.
+    text_columns: frozenset[int]
+    widths: tuple[int, ...]
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self.rows)
+
+
+def _sheet(
+    rows: QuerySet[Any],
+    lookups: Iterable[str],
+    *,
+    title: str,
+    headers: list[str],
+    coded: dict[int, Choices],
+    text_columns: frozenset[int],
+    widths: tuple[int, ...],
+) -> Sheet:
+    """A sheet of these columns of `rows`, the `coded` ones spelled out."""
+    labels = {
+        column: {value: str(label) for value, label in choices.choices}
+        for column, choices in coded.items()
+    }
+    values = rows.values_list(*lookups).iterator(chunk_size=CHUNK_SIZE)
+    return Sheet(
+        title=title,
+        headers=headers,
+        rows=_spelled_out(values, labels),
+        text_columns=text_columns,
+        widths=widths,
+    )
+
+
+def _spelled_out(
+    rows: Iterable[Row], labels: dict[int, dict[str, str]]
+) -> Iterator[Row]:
+    for raw in rows:
+        row = list(raw)
+        for column, names in labels.items():
+            row[column] = names.get(row[column], row[column] or "")
+        yield tuple(row)
+
+
+# The member list: what the list page shows, one row per person.
+
 LOOKUPS = (
     "iin",
     "last_name",
@@ -44,22 +123,18 @@ LOOKUPS = (
     "phone",
     "email",
     "current_membership__org_unit__code",
-    "current_membership__org_unit__name_ru",
-    "current_membership__org_unit__name_kk",
+    "org_name",
     "current_membership__category",
     "current_membership__joined_on",
     "current_membership__left_on",
     "current_membership__leave_reason",
 )
-_NAME_RU, _NAME_KK = 9, 10
-# Free-text columns of the file that a spreadsheet could take for a formula.
-_TEXT_COLUMNS = frozenset({1, 2, 3, 7, 8, 9})
-
-Row = tuple[Any, ...]
+_ORG_NAME_RU = "current_membership__org_unit__name_ru"
+_ORG_NAME_KK = "current_membership__org_unit__name_kk"
 
 
 def headers() -> list[str]:
-    """The column titles in the active language."""
+    """The member list's column titles in the active language."""
     return [
         _("IIN"),
         _("Last name"),
@@ -78,31 +153,176 @@ def headers() -> list[str]:
     ]
 
 
-def member_rows(people: QuerySet[Person]) -> Iterator[Row]:
-    """One tuple per person of `people`, coded values spelled out.
+def member_rows(people: QuerySet[Person]) -> Sheet:
+    """The member list: one row per person of `people`, current membership only.
 
-    Labels and the language are fixed now, when called, not when the rows are
-    consumed: a streamed response reads them after the view has returned.
+    The organization is named in Kazakh when the language is Kazakh and it has a
+    Kazakh name, else in Russian.
     """
-    labels = {
-        5: {k: str(v) for k, v in Sex.choices},
-        10: {k: str(v) for k, v in Category.choices},
-        13: {k: str(v) for k, v in LeaveReason.choices},
+    name: Any = F(_ORG_NAME_RU)
+    if get_language() == "kk":
+        name = Coalesce(NullIf(F(_ORG_NAME_KK), Value("")), F(_ORG_NAME_RU))
+    return _sheet(
+        people.annotate(org_name=name),
+        LOOKUPS,
+        title=_("Members"),
+        headers=headers(),
+        coded={5: Sex, 10: Category, 13: LeaveReason},
+        text_columns=frozenset({1, 2, 3, 7, 8, 9}),
+        widths=(14, 18, 16, 18, 12, 8, 18, 24, 12, 40, 14, 14, 14, 14),
+    )
+
+
+# Import files: each column is a field the importer knows.
+
+COLUMN_TITLES: dict[Field, StrOrPromise] = {
+    Field.IIN: pgettext_lazy("file column", "IIN"),
+    Field.LAST_NAME: pgettext_lazy("file column", "Last name"),
+    Field.FIRST_NAME: pgettext_lazy("file column", "First name"),
+    Field.PATRONYMIC: pgettext_lazy("file column", "Patronymic"),
+    Field.BIRTH_DATE: pgettext_lazy("file column", "Date of birth"),
+    Field.SEX: pgettext_lazy("file column", "Sex"),
+    Field.PHONE: pgettext_lazy("file column", "Phone"),
+    Field.EMAIL: pgettext_lazy("file column", "Email"),
+    Field.ORG_CODE: pgettext_lazy("file column", "Organization code"),
+    Field.CATEGORY: pgettext_lazy("file column", "Category"),
+    Field.JOINED_ON: pgettext_lazy("file column", "Joined on"),
+    Field.LEFT_ON: pgettext_lazy("file column", "Left on"),
+    Field.LEAVE_REASON: pgettext_lazy("file column", "Reason for leaving"),
+    Field.CODE: pgettext_lazy("file column", "Code"),
+    Field.PARENT_CODE: pgettext_lazy("file column", "Parent code"),
+    Field.LEVEL: pgettext_lazy("file column", "Level"),
+    Field.NAME_RU: pgettext_lazy("file column", "Russian name"),
+    Field.NAME_KK: pgettext_lazy("file column", "Kazakh name"),
+    Field.BIN: pgettext_lazy("file column", "BIN"),
+    Field.SECTOR: pgettext_lazy("file column", "Sector"),
+    Field.EMPLOYEES: pgettext_lazy("file column", "Employees"),
+    Field.OPENED_ON: pgettext_lazy("file column", "Opened on"),
+    Field.CLOSED_ON: pgettext_lazy("file column", "Closed on"),
+}
+# Fields whose values are codes, written as their labels.
+CODED: dict[Field, Choices] = {
+    Field.SEX: Sex,
+    Field.CATEGORY: Category,
+    Field.LEAVE_REASON: LeaveReason,
+    Field.LEVEL: Level,
+    Field.SECTOR: Sector,
+}
+# Fields of free text, typed by staff (a phone is kept as typed: "+7 701 …").
+TEXT_FIELDS = frozenset(
+    {
+        Field.LAST_NAME,
+        Field.FIRST_NAME,
+        Field.PATRONYMIC,
+        Field.EMAIL,
+        Field.ORG_CODE,
+        Field.CODE,
+        Field.PARENT_CODE,
+        Field.NAME_RU,
+        Field.NAME_KK,
     }
-    kazakh = get_language() == "kk"
-    rows = people.values_list(*LOOKUPS).iterator(chunk_size=CHUNK_SIZE)
-    return _spelled_out(rows, labels, kazakh)
+)
+WIDTHS: dict[Field, int] = {
+    Field.LAST_NAME: 18,
+    Field.FIRST_NAME: 16,
+    Field.PATRONYMIC: 18,
+    Field.SEX: 8,
+    Field.PHONE: 18,
+    Field.EMAIL: 24,
+    Field.NAME_RU: 40,
+    Field.NAME_KK: 40,
+    Field.LEVEL: 24,
+    Field.SECTOR: 20,
+}
+DEFAULT_WIDTH = 14
+
+# The membership history: a column per field of a member import file.
+HISTORY_COLUMNS: tuple[tuple[Field, str], ...] = (
+    (Field.IIN, "person__iin"),
+    (Field.LAST_NAME, "person__last_name"),
+    (Field.FIRST_NAME, "person__first_name"),
+    (Field.PATRONYMIC, "person__patronymic"),
+    (Field.BIRTH_DATE, "person__birth_date"),
+    (Field.SEX, "person__sex"),
+    (Field.PHONE, "person__phone"),
+    (Field.EMAIL, "person__email"),
+    (Field.ORG_CODE, "org_unit__code"),
+    (Field.CATEGORY, "category"),
+    (Field.JOINED_ON, "joined_on"),
+    (Field.LEFT_ON, "left_on"),
+    (Field.LEAVE_REASON, "leave_reason"),
+)
+
+# The organizations: a column per field of an organization import file.
+LATEST_EMPLOYEES = "latest_employees"
+ORG_COLUMNS: tuple[tuple[Field, str], ...] = (
+    (Field.CODE, "code"),
+    (Field.PARENT_CODE, "parent__code"),
+    (Field.LEVEL, "level"),
+    (Field.NAME_RU, "name_ru"),
+    (Field.NAME_KK, "name_kk"),
+    (Field.BIN, "employer__bin"),
+    (Field.SECTOR, "employer__sector"),
+    (Field.EMPLOYEES, LATEST_EMPLOYEES),
+    (Field.OPENED_ON, "opened_on"),
+    (Field.CLOSED_ON, "closed_on"),
+)
 
 
-def _spelled_out(
-    rows: Iterable[Row], labels: dict[int, dict[str, str]], kazakh: bool
-) -> Iterator[Row]:
-    for raw in rows:
-        name = (raw[_NAME_KK] if kazakh else "") or raw[_NAME_RU]
-        row = [*raw[:_NAME_RU], name, *raw[_NAME_KK + 1 :]]
-        for column, names in labels.items():
-            row[column] = names.get(row[column], row[column] or "")
-        yield tuple(row)
+def _import_sheet(
+    rows: QuerySet[Any], columns: tuple[tuple[Field, str], ...], *, title: str
+) -> Sheet:
+    fields = [field for field, _lookup in columns]
+    return _sheet(
+        rows,
+        (lookup for _field, lookup in columns),
+        title=title,
+        headers=[str(COLUMN_TITLES[field]) for field in fields],
+        coded={i: CODED[field] for i, field in enumerate(fields) if field in CODED},
+        text_columns=frozenset(
+            i for i, field in enumerate(fields) if field in TEXT_FIELDS
+        ),
+        widths=tuple(WIDTHS.get(field, DEFAULT_WIDTH) for field in fields),
+    )
+
+
+def history_memberships(people: QuerySet[Person]) -> QuerySet[Membership]:
+    """Every membership of `people`, ended ones too, by IIN and then date joined.
+
+    A person's whole story goes with them, memberships in organizations outside
+    the subtree `people` were chosen from included.
+    """
+    return Membership.objects.filter(person__in=people.values("pk")).order_by(
+        "person__iin", "joined_on", "pk"
+    )
+
+
+def member_history_rows(people: QuerySet[Person]) -> Sheet:
+    """The membership history of `people` as a member import file.
+
+    One row per membership period, ordered by IIN and then date joined.
+    """
+    return _import_sheet(
+        history_memberships(people), HISTORY_COLUMNS, title=_("Membership history")
+    )
+
+
+def org_rows(units: QuerySet[OrgUnit]) -> Sheet:
+    """The organizations `units` as an organization import file.
+
+    Ordered by path, so that a parent comes before its children. A closed unit
+    (merged, liquidated, gone) names the parent it had when it closed, which is
+    still its parent. BIN and sector are the employer's; employees, the latest
+    count.
+    """
+    latest = EmployeeCount.objects.filter(unit=OuterRef("pk")).order_by("-counted_on")
+    ordered = units.annotate(
+        **{LATEST_EMPLOYEES: Subquery(latest.values("employees")[:1])}
+    ).order_by("path")
+    return _import_sheet(ordered, ORG_COLUMNS, title=_("Organizations"))
+
+
+# Writing a sheet.
 
 
 class _Line:
@@ -112,61 +332,66 @@ class _Line:
         return text
 
 
-def _csv_cell(column: int, value: Any) -> Any:
+def _csv_cell(value: Any, text: bool) -> Any:
     if value is None:
         return ""
     if isinstance(value, dt.date):
         return value.isoformat()
-    if column in _TEXT_COLUMNS and str(value)[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if text and str(value)[:1] in FORMULA_STARTS:
         # Kept from being run as a formula when the file is opened in a spreadsheet.
         return "'" + str(value)
     return value
 
 
-def csv_chunks(rows: Iterable[Row]) -> Iterator[str]:
+def csv_chunks(sheet: Sheet) -> Iterator[str]:
     """The CSV text, a line at a time, for a StreamingHttpResponse.
 
     It starts with a byte order mark so that Excel reads it as UTF-8.
     """
     writer = csv.writer(_Line(), delimiter=CSV_DELIMITER)
-    head = BOM + writer.writerow(headers())
+    head = BOM + writer.writerow(sheet.headers)
+    text = [i in sheet.text_columns for i in range(len(sheet.headers))]
 
     def lines() -> Iterator[str]:
         yield head
-        for row in rows:
-            yield writer.writerow([_csv_cell(i, v) for i, v in enumerate(row)])
+        for row in sheet:
+            yield writer.writerow(
+                [_csv_cell(v, t) for v, t in zip(row, text, strict=True)]
+            )
 
     return lines()
 
 
-def xlsx_file(rows: Iterable[Row]) -> IO[bytes]:
-    """A workbook of the rows in an anonymous temporary file, rewound for reading.
+def _write_workbook(sheet: Sheet, target: IO[bytes] | str) -> None:
+    workbook = xlsxwriter.Workbook(
+        target,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+            "default_date_format": "dd.mm.yyyy",
+        },
+    )
+    worksheet = workbook.add_worksheet(sheet.title[:31])
+    bold = workbook.add_format({"bold": True})
+    worksheet.write_row(0, 0, sheet.headers, bold)
+    for column, width in enumerate(sheet.widths):
+        worksheet.set_column(column, column, width)
+    worksheet.freeze_panes(1, 0)
+    for number, row in enumerate(sheet, start=1):
+        worksheet.write_row(number, 0, row)
+    workbook.close()
+
+
+def xlsx_file(sheet: Sheet) -> IO[bytes]:
+    """A workbook of the sheet in an anonymous temporary file, rewound for reading.
 
     The file disappears when closed (FileResponse closes it once sent).
     """
     target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
     try:
-        workbook = xlsxwriter.Workbook(
-            target,
-            {
-                "constant_memory": True,
-                "strings_to_formulas": False,
-                "strings_to_numbers": False,
-                "strings_to_urls": False,
-                "default_date_format": "dd.mm.yyyy",
-            },
-        )
-        sheet = workbook.add_worksheet(_("Members")[:31])
-        bold = workbook.add_format({"bold": True})
-        titles = headers()
-        sheet.write_row(0, 0, titles, bold)
-        for column, width in enumerate((14, 18, 16, 18, 12, 8, 18, 24, 12, 40)):
-            sheet.set_column(column, column, width)
-        sheet.set_column(len(titles) - 4, len(titles) - 1, 14)
-        sheet.freeze_panes(1, 0)
-        for number, row in enumerate(rows, start=1):
-            sheet.write_row(number, 0, row)
-        workbook.close()
+        _write_workbook(sheet, target)
     except BaseException:
         target.close()
         raise
@@ -174,5 +399,55 @@ def xlsx_file(rows: Iterable[Row]) -> IO[bytes]:
     return target
 
 
-def export_filename(file_format: str) -> str:
-    return f"members-{today().isoformat()}.{file_format}"
+def format_of(path: Path) -> str | None:
+    """The export format a file name asks for by its extension, or None."""
+    suffix = path.suffix.lower().lstrip(".")
+    return suffix if suffix in FORMATS else None
+
+
+class _Counted:
+    """Rows passed through, counted."""
+
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self.rows = rows
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Row]:
+        for row in self.rows:
+            self.count += 1
+            yield row
+
+
+def write_file(sheet: Sheet, path: Path) -> int:
+    """Write the sheet to `path` in the format of its extension; the rows written.
+
+    The file is written beside `path` under a temporary name and renamed when
+    complete, so an export that fails half-way leaves no truncated file behind.
+    Like any temporary file it is readable by its owner only, as befits a file
+    of personal data.
+    """
+    file_format = format_of(path)
+    if file_format is None:
+        raise ValueError(f"Cannot tell the format of {path}.")
+    counted = _Counted(sheet.rows)
+    sheet = dataclasses.replace(sheet, rows=counted)
+    handle, partial = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".part"
+    )
+    try:
+        if file_format == CSV:
+            with open(handle, "w", encoding="utf-8", newline="") as out:
+                out.writelines(csv_chunks(sheet))
+        else:
+            os.close(handle)
+            _write_workbook(sheet, partial)
+        os.replace(partial, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(partial)
+        raise
+    return counted.count
+
+
+def export_filename(file_format: str, *, stem: str = "members") -> str:
+    return f"{stem}-{today().isoformat()}.{file_format}"

@@ -15,6 +15,7 @@ from kasipodaq.audit.recording import record
 from kasipodaq.core.errors import PermissionRefused
 
 from ..errors import RegistryRefusal
+from ..exports import history_memberships
 from ..models import Person
 
 
@@ -34,20 +35,35 @@ def record_member_view(*, actor: Any, person: Person) -> AuditEvent:
 
 @transaction.atomic
 def record_members_export(
-    *, actor: Any, people: QuerySet[Person], filters: dict[str, Any], file_format: str
+    *,
+    actor: Any,
+    people: QuerySet[Person],
+    filters: dict[str, Any],
+    file_format: str,
+    history: bool = False,
+    note: str = "",
 ) -> int:
     """Note an export of the list `people` (already scoped); returns its row count.
 
-    One event for the whole export, written before any row leaves the server.
+    One event for the whole export, written before any row leaves the server. The
+    rows are the people, or with `history` their membership periods. An actor of
+    None is the system: a command run on the server, which holds no grant and
+    answers to whoever may run it there. `note` says where the file went, if known.
     """
-    if not policy.subtree_roots(actor, Perm.MEMBER_EXPORT):
+    if actor is not None and not policy.subtree_roots(actor, Perm.MEMBER_EXPORT):
         raise PermissionRefused(_("You have no right to do this here."))
-    rows = people.count()
+    rows = (history_memberships(people) if history else people).count()
     AuditEvent.objects.create(
         actor=actor,
         action=AuditAction.MEMBERS_EXPORTED,
         object_type=Person._meta.model_name or "",
         object_id=None,
-        after={"filters": filters, "format": file_format, "rows": rows},
+        after={
+            "filters": filters,
+            "format": file_format,
+            "history": history,
+            "rows": rows,
+        },
+        note=note[:300],
     )
     return rows

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -16,11 +18,17 @@ from django.utils import translation
 
 from kasipodaq.access.perms import Role
 from kasipodaq.audit.models import AuditAction, AuditEvent
-from kasipodaq.orgtree.models import OrgUnit
+from kasipodaq.core.dates import today
+from kasipodaq.orgtree.models import EmployeeCount, Level, OrgUnit, Sector
 from kasipodaq.registry import exports
-from kasipodaq.registry.models import Category, LeaveReason, Person
+from kasipodaq.registry.imports.headers import Field, guess_mapping
+from kasipodaq.registry.imports.org_values import org_row_parser
+from kasipodaq.registry.imports.reading import Row, open_table
+from kasipodaq.registry.imports.values import member_row_parser
+from kasipodaq.registry.models import Category, LeaveReason, Membership, Person
 from kasipodaq.registry.services.termination import end_membership
-from kasipodaq.registry.tests.factories import grant
+from kasipodaq.registry.tests.conftest import MERGED_ON
+from kasipodaq.registry.tests.factories import FOUNDED, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -227,14 +235,19 @@ def test_export_in_an_unknown_format_is_404(client, tree, chair):
     assert client.get(reverse("members:export"), {"format": "pdf"}).status_code == 404
 
 
+@pytest.mark.parametrize("history", ["", "1"])
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
-def test_export_query_count_does_not_grow_with_rows(client, tree, chair, file_format):
-    """An export makes as many queries for 30 rows as for 3."""
+def test_export_query_count_does_not_grow_with_rows(
+    client, tree, chair, file_format, history
+):
+    """An export, of the list or the history, makes as many queries for 30 rows
+    as for 3."""
     client.force_login(chair)
+    params = {"format": file_format, "history": history}
 
     def count_queries() -> int:
         with CaptureQueriesContext(connection) as ctx:
-            response = client.get(reverse("members:export"), {"format": file_format})
+            response = client.get(reverse("members:export"), params)
             body = b"".join(response.streaming_content)
         assert body
         return len(ctx.captured_queries)
@@ -299,3 +312,293 @@ def test_an_organization_code_cannot_become_a_formula(tree, people):
     )
     row = next(csv.reader(io.StringIO("".join(chunks).splitlines()[1]), delimiter=";"))
     assert row[8] == '\'=HYPERLINK("x")'
+
+
+# The membership history and the organizations: files the importer reads back.
+
+LANGUAGES = ["ru", "kk", "en"]
+FORMATS = ["csv", "xlsx"]
+
+
+def read_back(sheet: exports.Sheet, path: Path) -> tuple[list[str], list[Row]]:
+    """Write the sheet to `path` and read it as the importer does."""
+    exports.write_file(sheet, path)
+    table = open_table(path)
+    return table.headers, list(table.rows())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_history_columns_are_those_of_a_member_import_file(language):
+    """Each title maps to its field in the importer, none unrecognised or missing."""
+    with translation.override(language):
+        sheet = exports.member_history_rows(Person.objects.none())
+    mapping = guess_mapping(sheet.headers, "members")
+    assert mapping.unrecognised == []
+    assert mapping.missing == []
+    fields = [field for field, _lookup in exports.HISTORY_COLUMNS]
+    assert fields == [
+        Field.IIN,
+        Field.LAST_NAME,
+        Field.FIRST_NAME,
+        Field.PATRONYMIC,
+        Field.BIRTH_DATE,
+        Field.SEX,
+        Field.PHONE,
+        Field.EMAIL,
+        Field.ORG_CODE,
+        Field.CATEGORY,
+        Field.JOINED_ON,
+        Field.LEFT_ON,
+        Field.LEAVE_REASON,
+    ]
+    assert [mapping.index(field) for field in fields] == list(range(len(fields)))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_org_columns_are_those_of_an_organization_import_file(language):
+    """Each title maps to its field in the importer, none unrecognised or missing."""
+    with translation.override(language):
+        sheet = exports.org_rows(OrgUnit.objects.none())
+    mapping = guess_mapping(sheet.headers, "orgs")
+    assert mapping.unrecognised == []
+    assert mapping.missing == []
+    fields = [field for field, _lookup in exports.ORG_COLUMNS]
+    assert fields == [
+        Field.CODE,
+        Field.PARENT_CODE,
+        Field.LEVEL,
+        Field.NAME_RU,
+        Field.NAME_KK,
+        Field.BIN,
+        Field.SECTOR,
+        Field.EMPLOYEES,
+        Field.OPENED_ON,
+        Field.CLOSED_ON,
+    ]
+    assert [mapping.index(field) for field in fields] == list(range(len(fields)))
+
+
+def test_history_has_a_row_per_period_ended_ones_with_their_reason(history):
+    """A member who left and came back has two rows, the first with its reason."""
+    person = history.returning
+    assert person is not None
+    p = history.tree.primaries
+    with translation.override("en"):
+        rows = list(exports.member_history_rows(Person.objects.filter(pk=person.pk)))
+    common = (person.iin, "Ушедшая0", "Айгуль", "", person.birth_date, "Female", "", "")
+    assert rows == [
+        (
+            *common,
+            p[4].code,
+            "Working",
+            dt.date(2020, 9, 1),
+            dt.date(2021, 3, 1),
+            "Own wish",
+        ),
+        (*common, p[5].code, "Working", dt.date(2024, 1, 15), None, ""),
+    ]
+
+
+def test_history_is_ordered_by_iin_then_date_joined(history):
+    rows = list(exports.member_history_rows(Person.objects.all()))
+    keys = [(row[0], row[10]) for row in rows]
+    assert keys == sorted(keys)
+    assert len(rows) == Membership.objects.count()
+
+
+def test_history_brings_every_period_of_the_people_given(history):
+    """The people of one primary bring the periods they had elsewhere too."""
+    p = history.tree.primaries
+    rows = list(exports.member_history_rows(Person.objects.in_subtree(p[0])))
+    people = set(Person.objects.in_subtree(p[0]).values_list("iin", flat=True))
+    assert {row[0] for row in rows} == people
+    assert {row[8] for row in rows} == {p[0].code, p[1].code}
+    assert len(rows) == Membership.objects.filter(person__iin__in=people).count()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_every_history_row_parses_back_as_it_was(history, tmp_path, language, suffix):
+    """The member importer reads every exported row without a problem, and reads
+    the values of the registry: every category and every reason, in any language."""
+    with translation.override(language):
+        sheet = exports.member_history_rows(Person.objects.all())
+    headers, rows = read_back(sheet, tmp_path / f"history.{suffix}")
+    parse = member_row_parser(guess_mapping(headers, "members"), today=today())
+    parsed = []
+    for row in rows:
+        value, problems = parse(row)
+        assert problems == [], row
+        assert value is not None
+        parsed.append(
+            (
+                *value[1:7],
+                "".join(c for c in value.phone if c.isdigit()),
+                *value[8:],
+            )
+        )
+    memberships = Membership.objects.select_related("person", "org_unit").order_by(
+        "person__iin", "joined_on", "pk"
+    )
+    assert parsed == [
+        (
+            m.person.iin,
+            m.person.last_name,
+            m.person.first_name,
+            m.person.patronymic,
+            m.person.birth_date,
+            m.person.sex,
+            "".join(c for c in m.person.phone if c.isdigit()),
+            m.person.email,
+            m.org_unit.code,
+            m.category,
+            m.joined_on,
+            m.left_on,
+            m.leave_reason,
+        )
+        for m in memberships
+    ]
+    assert {row[9] for row in parsed} == set(Category.values)
+    assert {row[12] for row in parsed} == {"", *LeaveReason.values}
+
+
+def test_org_rows_put_parents_first_and_spell_out_codes(history):
+    """Parents precede children; level and sector in words; the employer's BIN;
+    the latest count of employees; a merged unit keeps the parent it had."""
+    tree = history.tree
+    p = tree.primaries
+    with translation.override("en"):
+        rows = list(exports.org_rows(OrgUnit.objects.all()))
+    seen: set[str] = set()
+    for row in rows:
+        assert row[1] is None or row[1] in seen, row
+        seen.add(row[0])
+    assert len(rows) == OrgUnit.objects.count()
+    by_code = {row[0]: row for row in rows}
+    first = OrgUnit.objects.select_related("employer").get(pk=p[0].pk)
+    assert first.employer is not None
+    assert by_code[first.code] == (
+        first.code,
+        tree.districts[0].code,
+        "Primary organization",
+        first.name_ru,
+        first.name_kk,
+        first.employer.bin,
+        "School",
+        61,
+        FOUNDED,
+        None,
+    )
+    assert by_code[tree.central.code][1:3] == (None, "Central committee")
+    merged = by_code[p[1].code]
+    assert (merged[1], merged[9]) == (tree.districts[0].code, MERGED_ON)
+    assert by_code[p[3].code][6] == "Other"
+    assert history.group is not None
+    assert by_code[history.group.code][1:3] == (p[0].code, "Union group")
+    assert by_code[history.group.code][5:8] == (None, "", None)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_every_org_row_parses_back_as_it_was(history, tmp_path, language, suffix):
+    """The organization importer reads every exported row without a problem, and
+    reads the values of the registry: every level and sector, in any language."""
+    with translation.override(language):
+        sheet = exports.org_rows(OrgUnit.objects.all())
+    headers, rows = read_back(sheet, tmp_path / f"orgs.{suffix}")
+    parse = org_row_parser(guess_mapping(headers, "orgs"), today=today())
+    parsed = []
+    for row in rows:
+        value, problems = parse(row)
+        assert problems == [], row
+        assert value is not None
+        parsed.append(tuple(value[1:]))
+    # Later counts overwrite earlier ones.
+    latest = dict(
+        EmployeeCount.objects.order_by("counted_on").values_list("unit_id", "employees")
+    )
+    units = OrgUnit.objects.select_related("parent", "employer").order_by("path")
+    assert parsed == [
+        (
+            u.code,
+            u.parent.code if u.parent else "",
+            u.level,
+            u.name_ru,
+            u.name_kk,
+            u.employer.bin if u.employer else "",
+            u.employer.sector if u.employer else "",
+            latest.get(u.pk),
+            u.opened_on,
+            u.closed_on,
+        )
+        for u in units
+    ]
+    assert {row[2] for row in parsed} == set(Level.values)
+    assert {row[6] for row in parsed} == {"", *Sector.values}
+
+
+@pytest.mark.parametrize("make", [exports.member_history_rows, exports.org_rows])
+def test_rows_are_read_in_one_query_whatever_their_number(
+    history, monkeypatch, django_assert_max_num_queries, make
+):
+    """Rows come in chunks of one query, with no query per row."""
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 3)
+    model = Person if make is exports.member_history_rows else OrgUnit
+    with django_assert_max_num_queries(1):
+        rows = list(make(model.objects.all()))
+    assert len(rows) > 3 * exports.CHUNK_SIZE
+
+
+def test_a_failed_write_leaves_no_file(tmp_path):
+    """A file is complete or absent: nothing is left of an export that failed."""
+
+    def failing() -> Iterator[exports.Row]:
+        yield ("1",)
+        raise RuntimeError("the database went away")
+
+    for suffix in FORMATS:
+        sheet = exports.Sheet(
+            title="t",
+            headers=["a"],
+            rows=failing(),
+            text_columns=frozenset(),
+            widths=(),
+        )
+        with pytest.raises(RuntimeError):
+            exports.write_file(sheet, tmp_path / f"out.{suffix}")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_history_download_holds_every_period_and_is_audited(client, history):
+    """?history=1 on the list's export gives the membership history of the people
+    listed, ended periods too, and the audit event says so."""
+    tree = history.tree
+    chair = grant(Role.CHAIR, tree.districts[0])
+    client.force_login(chair)
+    response = client.get(
+        reverse("members:export"), {"status": "all", "history": "1", "format": "csv"}
+    )
+    assert response.status_code == 200
+    assert "members-history-" in response["Content-Disposition"]
+    rows = csv_rows(response)
+    with translation.override("en"):
+        assert rows[0] == exports.member_history_rows(Person.objects.none()).headers
+    people = Person.objects.in_subtree(tree.districts[0])
+    periods = Membership.objects.filter(person__in=people)
+    assert len(rows) - 1 == periods.count() > people.count()
+    transferred = history.left_for[LeaveReason.TRANSFER]
+    assert [row[11:] for row in rows if row[0] == transferred.iin] == [
+        [MERGED_ON.isoformat(), "Transfer"],
+        ["", ""],
+    ]
+    event = AuditEvent.objects.get(action=AuditAction.MEMBERS_EXPORTED)
+    assert event.actor == chair
+    assert event.after is not None
+    assert (event.after["history"], event.after["rows"]) == (True, periods.count())
+
+
+def test_member_list_offers_the_history_download(client, tree, chair):
+    client.force_login(chair)
+    response = client.get(reverse("members:list"))
+    assert "history=1&amp;format=xlsx" in response.content.decode()
+    assert "history=1&amp;format=csv" in response.content.decode()

@@ -124,12 +124,17 @@ class MemberListView(LoginRequiredMixin, View):
 
 
 class MemberExportView(LoginRequiredMixin, View):
-    """The filtered member list as CSV or XLSX, recorded once in the audit trail."""
+    """The filtered member list as CSV or XLSX, recorded once in the audit trail.
+
+    With ?history=1 the file holds every membership period of the people listed,
+    ended ones too, as a member import file.
+    """
 
     def get(self, request: HttpRequest) -> HttpResponseBase:
         file_format = request.GET.get("format", "")
         if file_format not in exports.FORMATS:
             raise Http404
+        history = request.GET.get("history") == "1"
         _form, flt = _member_filter(request, Perm.MEMBER_EXPORT)
         people = list_members(request.user, flt, Perm.MEMBER_EXPORT)
         try:
@@ -138,20 +143,25 @@ class MemberExportView(LoginRequiredMixin, View):
                 people=people,
                 filters=describe_filter(flt),
                 file_format=file_format,
+                history=history,
             )
         except PermissionRefused:
             raise Http404 from None
-        rows = exports.member_rows(people)
-        filename = exports.export_filename(file_format)
+        if history:
+            sheet = exports.member_history_rows(people)
+            filename = exports.export_filename(file_format, stem="members-history")
+        else:
+            sheet = exports.member_rows(people)
+            filename = exports.export_filename(file_format)
         content_type = exports.CONTENT_TYPES[file_format]
         if file_format == exports.CSV:
             response = StreamingHttpResponse(
-                exports.csv_chunks(rows), content_type=content_type
+                exports.csv_chunks(sheet), content_type=content_type
             )
             response["Content-Disposition"] = content_disposition_header(True, filename)
             return response
         return FileResponse(
-            exports.xlsx_file(rows),
+            exports.xlsx_file(sheet),
             as_attachment=True,
             filename=filename,
             content_type=content_type,

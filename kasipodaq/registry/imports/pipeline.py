@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Protocol
 
 from kasipodaq.registry.imports.reading import Row, Table
@@ -59,7 +60,8 @@ class Problems:
         return bool(self.rows)
 
     def sorted(self) -> list[RowProblem]:
-        return sorted(self.kept)
+        """By row; a row's own problems in the order they were found (its columns')."""
+        return sorted(self.kept, key=attrgetter("row_number"))
 
 
 def stream_rows(

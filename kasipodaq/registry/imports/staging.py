@@ -1,16 +1,13 @@
 """A temporary table that holds a file's parsed rows while they are checked and merged.
 
 The rows go in as they are parsed, in batches: through ``COPY … FROM STDIN`` on
-PostgreSQL (the batch written as CSV by the C csv writer, so no Python work per
-cell), through ``executemany`` on SQLite. From then on everything is SQL over the
-whole table. The table is temporary, so it belongs to this connection alone and
-vanishes with it; ``drop`` removes it at once.
+PostgreSQL (psycopg formats each row in C), through ``executemany`` on SQLite. From
+then on everything is SQL over the whole table. The table is temporary, so it
+belongs to this connection alone and vanishes with it; ``drop`` removes it at once.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,12 +20,10 @@ from django.db.backends.utils import CursorWrapper
 class Column:
     name: str
     sql_type: str
-    # Text columns take an empty cell as an empty string, never NULL.
-    text: bool = False
 
 
 def text(name: str, length: int) -> Column:
-    return Column(name, f"varchar({length}) NOT NULL", text=True)
+    return Column(name, f"varchar({length}) NOT NULL")
 
 
 class StagingTable:
@@ -57,14 +52,10 @@ class StagingTable:
                 cursor.executemany(insert, rows)
 
     def _copy(self, cursor: CursorWrapper, rows: Iterable[Sequence[Any]]) -> None:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(rows)
         names = ", ".join(c.name for c in self.columns)
-        not_null = ", ".join(c.name for c in self.columns if c.text)
-        options = "FORMAT csv" + (f", FORCE_NOT_NULL ({not_null})" if not_null else "")
-        raw = cursor.cursor
-        with raw.copy(f"COPY {self.name} ({names}) FROM STDIN ({options})") as copy:
-            copy.write(buffer.getvalue())
+        with cursor.cursor.copy(f"COPY {self.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def index(self, *columns: str) -> None:
         """An index over the columns, made once the rows are in; statistics too."""

@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("kasipodaq.accounts.urls")),
     path("orgs/", include("kasipodaq.registry.org_urls")),
     path("members/", include("kasipodaq.registry.member_urls")),
+    path("imports/", include("kasipodaq.registry.import_urls")),
     path("audit/", include("kasipodaq.registry.audit_urls")),
     path("api/v1/", include("kasipodaq.api.urls")),
 ]

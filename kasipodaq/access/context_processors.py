@@ -14,4 +14,11 @@ def actor(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"can_audit": bool(subtree_roots(user, Perm.AUDIT_VIEW))}
+    return {
+        "can_audit": bool(subtree_roots(user, Perm.AUDIT_VIEW)),
+        # Members and organizations are imported by those who may manage them.
+        "can_import": bool(
+            subtree_roots(user, Perm.MEMBER_MANAGE)
+            or subtree_roots(user, Perm.ORG_MANAGE)
+        ),
+    }

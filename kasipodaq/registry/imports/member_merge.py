@@ -20,11 +20,15 @@ from django.db import connection
 
 from kasipodaq.audit.models import AuditAction, AuditEvent
 from kasipodaq.audit.recording import record_bulk
+from kasipodaq.registry.imports.bulk_load import (
+    indexes_rebuilt_after,
+    worth_rebuilding,
+)
 from kasipodaq.registry.imports.member_checks import TABLES
 from kasipodaq.registry.imports.sequences import reserve_ids
 from kasipodaq.registry.imports.staging import Column, StagingTable, text
 from kasipodaq.registry.imports.values import EMAIL_MAX, NAME_MAX
-from kasipodaq.registry.models import JoinMethod, Person
+from kasipodaq.registry.models import JoinMethod, Membership, Person
 
 # The latest period of each IIN in the file: the person's details.
 PEOPLE = StagingTable(
@@ -92,16 +96,26 @@ class _Merger:
         self.result = MergeResult()
 
     def run(self) -> MergeResult:
-        self._collect_people()
+        staged = self._scalar("SELECT COUNT(*) FROM {stage}")
+        new_people = self._collect_people()
+        rebuilt = [
+            model
+            for model, rows in (
+                (Person, new_people),
+                (Membership, staged),
+                (AuditEvent, new_people),
+            )
+            if worth_rebuilding(model, rows)
+        ]
         try:
-            self._update_people()
-            self._update_memberships()
-            self._insert_memberships()
-            self._insert_people()
-            self._point_to_latest_memberships()
+            with indexes_rebuilt_after(rebuilt):
+                self._update_people()
+                self._update_memberships()
+                self._insert_memberships()
+                self._insert_people()
+                self._point_to_latest_memberships()
         finally:
             PEOPLE.drop()
-        staged = self._scalar("SELECT COUNT(*) FROM {stage}")
         self.result.rows_unchanged = (
             staged - self.result.memberships_created - self.result.memberships_updated
         )
@@ -120,8 +134,11 @@ class _Merger:
     def _scalar(self, sql: str) -> int:
         return int(self._fetch(sql)[0][0])
 
-    def _collect_people(self) -> None:
-        """One row per IIN: the latest period's details, and the person's key."""
+    def _collect_people(self) -> int:
+        """One row per IIN: the latest period's details, and the person's key.
+
+        The number of new people.
+        """
         new = self._scalar("""
             SELECT COUNT(DISTINCT s.iin) FROM {stage} s
             WHERE NOT EXISTS (SELECT 1 FROM {person} p WHERE p.iin = s.iin)
@@ -156,6 +173,7 @@ class _Merger:
             [first_id],
         )
         PEOPLE.index("iin")
+        return new
 
     def _insert_people(self) -> None:
         """New people, each pointing to their latest membership, inserted before."""
@@ -165,11 +183,18 @@ class _Merger:
                 birth_date, sex, phone, email, position, consent_text_version,
                 current_membership_id, created_at, updated_at)
             SELECT l.person_id, l.iin, l.last_name, l.first_name, l.patronymic,
-                l.birth_date, l.sex, l.phone, l.email, '', '',
-                (SELECT m.id FROM {membership} m WHERE m.person_id = l.person_id
-                 ORDER BY m.joined_on DESC, m.id DESC LIMIT 1),
-                %s, %s
-            FROM {people} l WHERE l.is_new = 1
+                l.birth_date, l.sex, l.phone, l.email, '', '', latest.id, %s, %s
+            FROM {people} l
+            LEFT JOIN (
+                SELECT m.person_id, m.id, ROW_NUMBER() OVER (
+                    PARTITION BY m.person_id ORDER BY m.joined_on DESC, m.id DESC
+                ) AS position
+                FROM {membership} m
+                WHERE m.person_id >= (
+                    SELECT MIN(person_id) FROM {people} WHERE is_new = 1
+                )
+            ) latest ON latest.person_id = l.person_id AND latest.position = 1
+            WHERE l.is_new = 1
             """,
             [self.now, self.now],
         )
@@ -282,10 +307,9 @@ class _Merger:
             FROM {stage} s
             JOIN {people} l ON l.iin = s.iin
             JOIN {unit} u ON u.code = s.org_code
-            WHERE l.is_new = 1 OR NOT EXISTS (
-                SELECT 1 FROM {membership} m
-                WHERE m.person_id = l.person_id AND m.joined_on = s.joined_on
-            )
+            LEFT JOIN {membership} m
+                ON m.person_id = l.person_id AND m.joined_on = s.joined_on
+            WHERE m.id IS NULL
             """,
             [JoinMethod.IMPORT, self.now],
         )

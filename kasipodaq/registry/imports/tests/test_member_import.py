@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
 from kasipodaq.access.perms import Role
@@ -14,6 +15,7 @@ from kasipodaq.audit.models import AuditAction, AuditEvent
 from kasipodaq.core.errors import DomainError, PermissionRefused
 from kasipodaq.orgtree.models import Level
 from kasipodaq.registry.iin import FEMALE, MALE
+from kasipodaq.registry.imports import bulk_load
 from kasipodaq.registry.imports.reading import open_table
 from kasipodaq.registry.imports.report import write_report
 from kasipodaq.registry.models import (
@@ -557,3 +559,85 @@ def test_the_error_report_holds_the_refused_rows_as_written_and_why(
         "«ИИН»: the IIN's seventh digit must be 1–6 (century of birth and sex).",
         "«Дата вступления» is not a date: write it as DD.MM.YYYY or YYYY-MM-DD.",
     ]
+
+
+def test_a_job_is_queued_once_even_when_confirmed_twice_at_once(
+    tree: Tree, tmp_path: Path
+) -> None:
+    """Two confirmations of one page (a double click, two tabs): the second refused."""
+    path = _file(tmp_path, [_line(valid_iin(), tree.primaries[0].code)])
+    job = open_import(actor=tree.admin, kind="members", source=path, original_name="a")
+    stale = ImportJob.objects.get(pk=job.pk)
+    started: list[int] = []
+    confirm_import(
+        actor=tree.admin,
+        job=job,
+        mapping=job.mapping,
+        mode=ImportMode.CHECK,
+        run=started.append,
+    )
+
+    with pytest.raises(DomainError, match="already run"):
+        confirm_import(
+            actor=tree.admin,
+            job=stale,
+            mapping=job.mapping,
+            mode=ImportMode.ALL_OR_NOTHING,
+            run=started.append,
+        )
+
+    job.refresh_from_db()
+    assert (job.status, job.mode) == (ImportStatus.QUEUED, ImportMode.CHECK)
+
+
+def _schema(tables: list[str]) -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)
+            UNION ALL
+            SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+            WHERE conrelid::regclass::text = ANY(%s)
+            ORDER BY 1, 2
+            """,
+            [tables, tables],
+        )
+        return cursor.fetchall()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite keeps its indexes throughout"
+)
+def test_a_large_first_load_rebuilds_indexes_and_constraints_exactly(
+    tree: Tree, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """The bulk path writes the same rows and leaves the schema as it found it."""
+    monkeypatch.setattr(bulk_load, "BULK_MIN_ROWS", 0)
+    tables = [Person._meta.db_table, Membership._meta.db_table]
+    schema = _schema(tables)
+    iin = valid_iin()
+    school = tree.primaries[0].code
+    path = _file(
+        tmp_path,
+        [
+            _line(
+                iin, school, joined="01.09.2010", left="01.09.2012", reason="перевод"
+            ),
+            _line(iin, tree.primaries[1].code, joined="01.09.2012"),
+            _line(valid_iin(), school),
+        ],
+    )
+
+    job = _import(tree.admin, path)
+
+    assert job.result["people_created"] == 2
+    assert _schema(tables) == schema
+    person = Person.objects.get(iin=iin)
+    assert person.current_membership == person.memberships.get(
+        joined_on=dt.date(2012, 9, 1)
+    )
+    # The constraints hold again.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Person.objects.filter(pk=person.pk).update(
+            iin=Person.objects.exclude(pk=person.pk).first().iin
+        )

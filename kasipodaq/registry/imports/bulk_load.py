@@ -15,7 +15,7 @@ On SQLite indexes are cheap enough to keep, and nothing is dropped.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -60,7 +60,9 @@ def worth_rebuilding(model: type[models.Model], new_rows: int) -> bool:
 
 
 @contextmanager
-def indexes_rebuilt_after(models_: list[type[models.Model]]) -> Iterator[None]:
+def indexes_rebuilt_after(
+    models_: Sequence[type[models.Model]],
+) -> Iterator[None]:
     """Drop the tables' secondary indexes and constraints; make them again on exit."""
     if not models_:
         yield

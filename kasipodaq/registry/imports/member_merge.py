@@ -47,11 +47,16 @@ PEOPLE = StagingTable(
         Column("person_id", "bigint NOT NULL"),
     ],
 )
+# A registered phone as the import writes phones: the separators a phone may be
+# typed with (see registry.models.phone_validator) taken out.
+REGISTERED_PHONE = (
+    "REPLACE(REPLACE(REPLACE(REPLACE(p.phone, ' ', ''), '-', ''), '(', ''), ')', '')"
+)
 # What makes a registered person or membership differ from its row in the file.
 PERSON_DIFFERS = """
     (p.last_name <> l.last_name OR p.first_name <> l.first_name
      OR p.patronymic <> l.patronymic
-     OR (l.phone <> '' AND p.phone <> l.phone)
+     OR (l.phone <> '' AND {registered_phone} <> l.phone)
      OR (l.email <> '' AND p.email <> l.email))
 """
 MEMBERSHIP_DIFFERS = """
@@ -63,7 +68,12 @@ SQL_PARTS = {
     **TABLES,
     "people": PEOPLE.name,
     "audit": AuditEvent._meta.db_table,
-    "person_differs": PERSON_DIFFERS,
+    "person_differs": PERSON_DIFFERS.format(registered_phone=REGISTERED_PHONE),
+    # The file's phone, unless it is empty or the registered one written otherwise.
+    "new_phone": (
+        f"CASE WHEN l.phone = '' OR {REGISTERED_PHONE} = l.phone "
+        "THEN p.phone ELSE l.phone END"
+    ),
     "membership_differs": MEMBERSHIP_DIFFERS,
 }
 PERSON_FIELDS = ("last_name", "first_name", "patronymic", "phone", "email")
@@ -214,7 +224,7 @@ class _Merger:
             """
             SELECT p.id, p.last_name, p.first_name, p.patronymic, p.phone, p.email,
                 l.last_name, l.first_name, l.patronymic,
-                CASE WHEN l.phone = '' THEN p.phone ELSE l.phone END,
+                {new_phone},
                 CASE WHEN l.email = '' THEN p.email ELSE l.email END
             FROM {person} p JOIN {people} l ON l.person_id = p.id
             WHERE l.is_new = 0 AND {person_differs}
@@ -226,7 +236,7 @@ class _Merger:
             """
             UPDATE {person} AS p SET last_name = l.last_name,
                 first_name = l.first_name, patronymic = l.patronymic,
-                phone = CASE WHEN l.phone = '' THEN p.phone ELSE l.phone END,
+                phone = {new_phone},
                 email = CASE WHEN l.email = '' THEN p.email ELSE l.email END,
                 updated_at = %s
             FROM {people} l

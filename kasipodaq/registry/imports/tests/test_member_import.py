@@ -640,3 +640,31 @@ def test_a_large_first_load_rebuilds_indexes_and_constraints_exactly(
     other = Person.objects.exclude(pk=person.pk).get()
     with pytest.raises(IntegrityError), transaction.atomic():
         Person.objects.filter(pk=person.pk).update(iin=other.iin)
+
+
+def test_a_phone_written_another_way_is_the_same_phone(
+    tree: Tree, tmp_path: Path
+) -> None:
+    """Spaces, dashes and brackets are how a phone is typed, not another phone."""
+    membership = tree.admit(
+        tree.primaries[0], joined_on=dt.date(2015, 9, 1), phone="+7 701 123 45 67"
+    )
+    person = membership.person
+    path = _file(
+        tmp_path,
+        [
+            _line(
+                person.iin,
+                tree.primaries[0].code,
+                last=person.last_name,
+                first=person.first_name,
+                phone="+7 (701) 123-45-67",
+            )
+        ],
+    )
+    Person.objects.filter(pk=person.pk).update(patronymic="Сериковна")
+
+    job = _import(tree.admin, path)
+
+    assert job.result["people_updated"] == 0
+    assert Person.objects.get(pk=person.pk).phone == "+7 701 123 45 67"

@@ -4,7 +4,9 @@ The format is recognised from the file's first bytes, not its name: XLSX and ODS
 zip archives, XLS is an OLE2 compound file, anything else that is text is CSV. CSV is
 UTF-8 (with or without a byte-order mark) or Windows-1251, separated by commas,
 semicolons or tabs; it is read line by line, so memory stays constant. Spreadsheets
-are read with python-calamine from their first visible worksheet, row by row.
+are read with python-calamine from their first visible worksheet, row by row; a
+large XLSX is parsed as a stream instead (``xlsx_stream``), as calamine would hold
+all of it in memory.
 
 Every cell comes out as a stripped string: spreadsheet dates as ``YYYY-MM-DD``, whole
 numbers without ``.0`` (an IIN typed as a number keeps its 12 digits, but a leading
@@ -31,6 +33,7 @@ import python_calamine
 from django.utils.translation import gettext_lazy as _
 
 from kasipodaq.registry.imports.errors import ImportFileError
+from kasipodaq.registry.imports.xlsx_stream import XlsxError, XlsxStream
 
 SAMPLE_SIZE = 1 << 17
 HEADER_SAMPLE_SIZE = 1 << 14
@@ -38,6 +41,9 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 DELIMITERS = (",", ";", "\t")
+# A compressed XLSX above this size is read as a stream, not whole by calamine:
+# about 200,000 rows of a member file, which calamine holds in some 200 MB.
+STREAM_XLSX_ABOVE = 10 << 20
 
 CellValue = (
     int
@@ -166,6 +172,27 @@ class SheetTable(Table):
             yield index + offset + 1, values
 
 
+class StreamedSheetTable(Table):
+    """The first visible worksheet of a large XLSX workbook, read as it is parsed."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, "xlsx")
+        try:
+            self._stream = XlsxStream(path)
+        except XlsxError as exc:
+            raise _damaged() from exc
+        if self._stream.sheet is None:
+            raise ImportFileError(
+                _("The file is empty: it has no header row."), code="empty_file"
+            )
+
+    def _numbered_rows(self) -> NumberedRows:
+        try:
+            yield from self._stream.rows()
+        except XlsxError as exc:
+            raise _damaged() from exc
+
+
 def open_table(path: str | Path) -> Table:
     """Open an import file, recognising its format by content.
 
@@ -184,7 +211,11 @@ def open_table(path: str | Path) -> Table:
         )
     table: Table
     if sample.startswith(ZIP_MAGIC):
-        table = _open_workbook(path, _zip_format(path))
+        format = _zip_format(path)
+        if format == "xlsx" and path.stat().st_size > STREAM_XLSX_ABOVE:
+            table = StreamedSheetTable(path)
+        else:
+            table = _open_workbook(path, format)
     elif sample.startswith(OLE2_MAGIC):
         table = _open_workbook(path, "xls")
     else:

@@ -1,0 +1,225 @@
+"""Reading a large XLSX worksheet as a stream of rows, in bounded memory.
+
+python-calamine reads a worksheet whole before giving its first row: fast, but a
+million-row sheet takes most of a gigabyte. Large workbooks are read here instead,
+straight from the archive: the worksheet's XML is parsed incrementally and each row
+is dropped once yielded, so memory holds the shared strings and one row. Cells come
+out as ``reading`` gives them for calamine's: text stripped, whole numbers without
+``.0``, dates (numbers in a date format) as ``YYYY-MM-DD``, formulas as their last
+computed value, booleans as TRUE/FALSE; a merged range has its value in its first
+cell only; hidden rows are read like any other.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+RELATIONSHIPS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PACKAGE_RELATIONSHIPS = (
+    "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+)
+WORKSHEET_TYPE = "/worksheet"
+ROW, CELL, VALUE, TEXT = MAIN + "row", MAIN + "c", MAIN + "v", MAIN + "t"
+INLINE, PHONETIC = MAIN + "is", MAIN + "rPh"
+# Built-in number formats that show a date or time (ECMA-376, 18.8.30).
+DATE_FORMAT_IDS = frozenset(
+    {*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)}
+)
+# A custom format shows a date when, outside quoted text and [..] parts, it has
+# a day, month-with-year or year code.
+QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
+DATE_CODES = re.compile(r"[dy]|m.*[dy]|[dy].*m", re.IGNORECASE)
+# Spreadsheet dates are counted in days and know no time zone.
+EPOCH = datetime.datetime(1899, 12, 30)  # noqa: DTZ001
+EPOCH_1904 = datetime.datetime(1904, 1, 1)  # noqa: DTZ001
+COLUMN = re.compile(r"[A-Z]+")
+# What a damaged archive or a hostile XML (entities, DTDs) raises while read.
+READ_ERRORS = (
+    zipfile.BadZipFile,
+    KeyError,
+    ParseError,
+    DefusedXmlException,
+    OSError,
+    EOFError,
+    ValueError,
+    IndexError,
+)
+
+
+class XlsxError(Exception):
+    """The archive is not a readable workbook."""
+
+
+def first_visible_worksheet(archive: zipfile.ZipFile) -> str | None:
+    """The archive path of the workbook's first visible worksheet, or None."""
+    targets = {}
+    with archive.open("xl/_rels/workbook.xml.rels") as stream:
+        for _event, element in iterparse(stream):
+            if element.tag == PACKAGE_RELATIONSHIPS and element.get(
+                "Type", ""
+            ).endswith(WORKSHEET_TYPE):
+                targets[element.get("Id")] = element.get("Target", "")
+    with archive.open("xl/workbook.xml") as stream:
+        for _event, element in iterparse(stream):
+            if element.tag != MAIN + "sheet" or element.get("state", "visible") != (
+                "visible"
+            ):
+                continue
+            target = targets.get(element.get(RELATIONSHIPS + "id"))
+            if target:
+                return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+class XlsxStream:
+    """The rows of one worksheet, each as ``(row number, cell texts)``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+                sheet = first_visible_worksheet(archive)
+                self.strings = (
+                    _shared_strings(archive) if "xl/sharedStrings.xml" in names else []
+                )
+                self.date_styles, self.date1904 = _date_styles(archive, names)
+        except READ_ERRORS as exc:
+            raise XlsxError(str(exc)) from exc
+        self.sheet = sheet
+
+    def rows(self) -> Iterator[tuple[int, tuple[str, ...]]]:
+        if self.sheet is None:
+            return
+        try:
+            with zipfile.ZipFile(self.path) as archive, archive.open(self.sheet) as xml:
+                number = 0
+                for _event, element in iterparse(xml):
+                    if element.tag != ROW:
+                        continue
+                    number = int(element.get("r") or number + 1)
+                    yield number, self._values(element)
+                    element.clear()
+        except READ_ERRORS as exc:
+            raise XlsxError(str(exc)) from exc
+
+    def _values(self, row: Element) -> tuple[str, ...]:
+        values: list[str] = []
+        for cell in row.iter(CELL):
+            reference = cell.get("r")
+            if reference:
+                column = _column_index(reference)
+                if column > len(values):
+                    values.extend([""] * (column - len(values)))
+            values.append(self._text(cell))
+        return tuple(values)
+
+    def _text(self, cell: Element) -> str:
+        kind = cell.get("t", "n")
+        if kind == "inlineStr":
+            inline = cell.find(INLINE)
+            return _string_text(inline).strip() if inline is not None else ""
+        value = cell.findtext(VALUE)
+        if value is None:
+            return ""
+        if kind == "s":
+            return self.strings[int(value)].strip()
+        if kind == "b":
+            return "TRUE" if value == "1" else "FALSE"
+        if kind in ("str", "e"):
+            return value.strip()
+        return self._number(value, cell.get("s"))
+
+    def _number(self, value: str, style: str | None) -> str:
+        try:
+            number = float(value)
+        except ValueError:
+            return value.strip()
+        if style is not None and int(style) in self.date_styles:
+            epoch = EPOCH_1904 if self.date1904 else EPOCH
+            # To the nearest second: a time is stored as a fraction of a day.
+            moment = epoch + datetime.timedelta(days=number, milliseconds=500)
+            moment = moment.replace(microsecond=0)
+            if moment.time() == datetime.time():
+                return moment.date().isoformat()
+            return moment.isoformat(sep=" ")
+        if number.is_integer():
+            return str(int(number))
+        return repr(number)
+
+
+def _column_index(reference: str) -> int:
+    """The 0-based column of a cell reference such as ``AB12``."""
+    letters = COLUMN.match(reference)
+    index = 0
+    for letter in letters.group() if letters else "":
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _string_text(element: Element) -> str:
+    """The text of a string item: its runs joined, phonetic guides left out."""
+    parts: list[str] = []
+    for child in element.iter():
+        if child.tag == PHONETIC:
+            child.clear()
+        elif child.tag == TEXT and child.text:
+            parts.append(child.text)
+    return "".join(parts)
+
+
+def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
+    strings: list[str] = []
+    with archive.open("xl/sharedStrings.xml") as stream:
+        for _event, element in iterparse(stream):
+            if element.tag == MAIN + "si":
+                strings.append(_string_text(element))
+                element.clear()
+    return strings
+
+
+def _date_styles(archive: zipfile.ZipFile, names: set[str]) -> tuple[set[int], bool]:
+    """The cell styles that show dates, and whether the workbook counts from 1904."""
+    date1904 = False
+    with archive.open("xl/workbook.xml") as stream:
+        for _event, element in iterparse(stream):
+            if element.tag == MAIN + "workbookPr":
+                date1904 = element.get("date1904") in ("1", "true")
+    if "xl/styles.xml" not in names:
+        return set(), date1904
+    custom: dict[int, str] = {}
+    styles: set[int] = set()
+    with archive.open("xl/styles.xml") as stream:
+        in_cell_formats = False
+        index = 0
+        for event, element in iterparse(stream, events=("start", "end")):
+            if element.tag == MAIN + "numFmt" and event == "end":
+                custom[int(element.get("numFmtId", "0"))] = element.get(
+                    "formatCode", ""
+                )
+            elif element.tag == MAIN + "cellXfs":
+                in_cell_formats = event == "start"
+            elif element.tag == MAIN + "xf" and in_cell_formats and event == "end":
+                format_id = int(element.get("numFmtId", "0"))
+                if format_id in DATE_FORMAT_IDS or _is_date_format(
+                    custom.get(format_id, "")
+                ):
+                    styles.add(index)
+                index += 1
+    return styles, date1904
+
+
+def _is_date_format(code: str) -> bool:
+    return bool(code) and DATE_CODES.search(QUOTED.sub("", code)) is not None
+
+
+__all__ = ["XlsxError", "XlsxStream"]

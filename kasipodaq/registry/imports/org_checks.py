@@ -33,6 +33,7 @@ from kasipodaq.orgtree.models import (
     OrgEvent,
     OrgPlacement,
     OrgUnit,
+    UnitStatus,
 )
 from kasipodaq.registry.imports.headers import Field
 from kasipodaq.registry.imports.member_checks import Scope
@@ -80,7 +81,7 @@ TABLES = {
 }
 CENTRAL: str = Level.CENTRAL.value
 PRIMARY: str = Level.PRIMARY.value
-ACTIVE = "active"
+ACTIVE: str = UnitStatus.ACTIVE.value
 
 
 def _execute(sql: str, params: Sequence[Any] = ()) -> None:
@@ -95,6 +96,7 @@ def _fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
 
 
 def drop_plan() -> None:
+    """Drop the tables ``plan_orgs`` fills (the staged rows stay)."""
     for table in (PLAN, FACTS, BLOCKED):
         table.drop()
 
@@ -108,10 +110,10 @@ def plan_orgs(scope: Scope) -> None:
         SELECT code FROM {stage} GROUP BY code HAVING COUNT(*) > 1
         UNION SELECT code FROM {refused}
     """)
-    BLOCKED.index("code")
+    BLOCKED.index("code", analyze=False)
     PLAN.create()
     _walk_down(scope)
-    PLAN.index("row_number")
+    PLAN.index("row_number", analyze=False)
     FACTS.create()
     _collect_facts(scope)
 
@@ -150,64 +152,63 @@ def _walk_down(scope: Scope) -> None:
 
 
 def _collect_facts(scope: Scope) -> None:
+    """One statement: each row's own facts, then its parent's beside them.
+
+    The parent is the file's row of the parent code when the code is there once
+    and is not someone else's unit, else the registered unit of that code that the
+    importer manages; a blocked parent code is not followed at all.
+    """
     unit_scope, unit_params = scope.condition("u.path")
     above_scope, above_params = scope.condition("rp.path")
     parent_scope, parent_params = scope.condition("p.path")
     sql = f"""
-        INSERT INTO {{facts}}
-        SELECT s.row_number, s.code, s.parent_code, s.level, s.bin, s.opened_on,
-            s.closed_on, pl.generation, pl.opened, s.closed_on, u.id,
-            CASE WHEN u.id IS NOT NULL AND {unit_scope} THEN 1 ELSE 0 END,
-            CASE WHEN u.id IS NULL THEN 1 ELSE 0 END,
-            u.level, u.opened_on, u.closed_on,
-            (SELECT MAX(pc.valid_from) FROM {{placement}} pc WHERE pc.unit_id = u.id),
-            rp.code,
-            CASE WHEN rp.id IS NOT NULL AND {above_scope} THEN 1 ELSE 0 END,
-            0, 0, 0, NULL, p.id, NULL, NULL, NULL
-        FROM {{stage}} s
-        LEFT JOIN {{plan}} pl ON pl.row_number = s.row_number
-        LEFT JOIN {{unit}} u ON u.code = s.code
-        LEFT JOIN {{unit}} rp ON rp.id = u.parent_id
-        LEFT JOIN {{unit}} p ON p.code = s.parent_code AND {parent_scope}
+        WITH own AS (
+            SELECT s.row_number, s.code, s.parent_code, s.level, s.bin,
+                s.opened_on, s.closed_on, pl.generation, pl.opened, u.id AS unit_id,
+                CASE WHEN u.id IS NOT NULL AND {unit_scope} THEN 1 ELSE 0 END AS mine,
+                CASE WHEN u.id IS NULL THEN 1 ELSE 0 END AS is_new,
+                u.level AS unit_level, u.opened_on AS unit_opened,
+                u.closed_on AS unit_closed,
+                (SELECT MAX(pc.valid_from) FROM {{placement}} pc
+                 WHERE pc.unit_id = u.id) AS unit_since,
+                rp.code AS unit_parent_code,
+                CASE WHEN rp.id IS NOT NULL AND {above_scope} THEN 1 ELSE 0 END
+                    AS unit_parent_mine,
+                CASE WHEN s.parent_code IN (SELECT code FROM {{blocked}}) THEN 1
+                    ELSE 0 END AS parent_blocked
+            FROM {{stage}} s
+            LEFT JOIN {{plan}} pl ON pl.row_number = s.row_number
+            LEFT JOIN {{unit}} u ON u.code = s.code
+            LEFT JOIN {{unit}} rp ON rp.id = u.parent_id
+        ), fact AS (
+            -- What the file changes of a registered unit of the importer's.
+            SELECT own.*,
+                CASE WHEN mine = 1 THEN COALESCE(unit_closed, closed_on)
+                    ELSE closed_on END AS closed,
+                CASE WHEN mine = 1 AND parent_code <> COALESCE(unit_parent_code, '')
+                    THEN 1 ELSE 0 END AS moved,
+                CASE WHEN mine = 1 AND unit_closed IS NULL AND closed_on IS NOT NULL
+                    THEN 1 ELSE 0 END AS closes
+            FROM own
+        )
+        INSERT INTO {{facts}} ({", ".join(c.name for c in FACTS.columns)})
+        SELECT c.row_number, c.code, c.parent_code, c.level, c.bin, c.opened_on,
+            c.closed_on, c.generation, c.opened, c.closed, c.unit_id, c.mine,
+            c.is_new, c.unit_level, c.unit_opened, c.unit_closed, c.unit_since,
+            c.unit_parent_code, c.unit_parent_mine, c.moved, c.closes,
+            c.parent_blocked, f.row_number, p.id, COALESCE(f.level, p.level),
+            CASE WHEN f.row_number IS NULL THEN p.opened_on ELSE f.opened END,
+            CASE WHEN f.row_number IS NULL THEN p.closed_on ELSE f.closed END
+        FROM fact c
+        LEFT JOIN fact f ON f.code = c.parent_code AND c.parent_blocked = 0
+            AND (f.is_new = 1 OR f.mine = 1)
+        LEFT JOIN {{unit}} p ON p.code = c.parent_code AND c.parent_blocked = 0
+            AND {parent_scope}
     """  # noqa: S608 (the scope conditions are built from placeholders)
     _execute(sql, [*unit_params, *above_params, *parent_params])
-    FACTS.index("row_number")
-    FACTS.index("code")
+    FACTS.index("row_number", analyze=False)
+    FACTS.index("code", analyze=False)
     FACTS.index("bin")
-    # A registered unit of the importer's: what the file changes of it.
-    _execute("""
-        UPDATE {facts} SET closed = COALESCE(unit_closed, closed_on),
-            closes = CASE WHEN unit_closed IS NULL AND closed_on IS NOT NULL
-                THEN 1 ELSE 0 END,
-            moved = CASE WHEN parent_code <> COALESCE(unit_parent_code, '')
-                THEN 1 ELSE 0 END
-        WHERE mine = 1
-    """)
-    _execute("""
-        UPDATE {facts} SET parent_blocked = 1
-        WHERE parent_code IN (SELECT code FROM {blocked})
-    """)
-    # The parent in the file, unless it is someone else's: then it is unknown.
-    _execute("""
-        UPDATE {facts} AS c SET parent_row = (
-            SELECT f.row_number FROM {facts} f
-            WHERE f.code = c.parent_code AND (f.is_new = 1 OR f.mine = 1)
-        )
-        WHERE c.parent_blocked = 0 AND c.parent_code <> ''
-    """)
-    _execute("""
-        UPDATE {facts} AS c SET par_level = f.level, par_opened = f.opened,
-            par_closed = f.closed
-        FROM {facts} f
-        WHERE f.row_number = c.parent_row
-    """)
-    _execute("""
-        UPDATE {facts} AS c SET par_level = p.level, par_opened = p.opened_on,
-            par_closed = p.closed_on
-        FROM {unit} p
-        WHERE p.id = c.parent_unit_id AND c.parent_row IS NULL
-            AND c.parent_blocked = 0
-    """)
 
 
 def check_orgs(scope: Scope, *, today: dt.date) -> list[RowProblem]:
@@ -232,7 +233,9 @@ def check_orgs(scope: Scope, *, today: dt.date) -> list[RowProblem]:
 def _problems(
     field: Field, code: str, rows: Iterable[tuple[Any, ...]]
 ) -> list[RowProblem]:
-    return [RowProblem(row[0], field, code, row[1] if len(row) > 1 else 0) for row in rows]
+    return [
+        RowProblem(row[0], field, code, row[1] if len(row) > 1 else 0) for row in rows
+    ]
 
 
 def _repeated_codes() -> list[RowProblem]:
@@ -270,7 +273,7 @@ ROW_CHECKS: tuple[tuple[Field, str, str], ...] = (
                 WHERE o.level = '{CENTRAL}' AND o.code <> c.code
                     AND o.row_number < c.row_number
             )
-        )""",
+        )""",  # noqa: S608 (constant conditions)
     ),
     (
         Field.OPENED_ON,

@@ -2,14 +2,15 @@
 
 Rows are matched to units by code. New units are written as ``changes.open_unit``
 writes one, but a generation of the file's tree at a time: one INSERT…SELECT
-per generation, parents before children, then one UPDATE that gives the
-generation its paths (the parent's path and the unit's own id as a segment,
-formatted in SQL as ``paths.segment`` does), then placements, events, employee
+per generation, parents before children, each row with its id taken first so
+that its path (the parent's path and its own id as a segment, formatted in SQL as
+``paths.segment`` does) is written with it; then placements, events, employee
 counts and audit events for all of them at once. A unit of the file opened in the
 past and closed comes in closed, with both dates: that is how a history is
 loaded. An employer is found by BIN or registered from the file's first row of
 that BIN that names a sector; an employer already registered keeps its name and
-sector. A union group without a BIN sits in its primary's employer.
+sector. A unit without a BIN has no employer: the file says all there is, so that
+an export imported elsewhere gives the same registry.
 
 A registered unit whose names, employer (by BIN) or number of employees differ is
 updated with one statement for all of them and audited as a change made by hand
@@ -33,9 +34,10 @@ from django.db import connection
 from kasipodaq.audit.models import AuditAction, AuditEvent
 from kasipodaq.audit.recording import record, record_bulk
 from kasipodaq.orgtree import changes
-from kasipodaq.orgtree.models import EventKind, Level, OrgUnit, UnitStatus
+from kasipodaq.orgtree.models import EventKind, OrgUnit, UnitStatus
 from kasipodaq.orgtree.paths import SEGMENT
 from kasipodaq.registry.imports.org_checks import TABLES
+from kasipodaq.registry.imports.sequences import reserve_ids
 from kasipodaq.registry.imports.staging import Column, StagingTable
 from kasipodaq.registry.services.organizations import close_with_members
 
@@ -49,7 +51,7 @@ SQL_PARTS = {
     "audit": AuditEvent._meta.db_table,
     "new_employers": NEW_EMPLOYERS.name,
 }
-UNIT_TYPE = OrgUnit._meta.model_name
+UNIT_TYPE = str(OrgUnit._meta.model_name)
 UNIT_FIELDS = ("name_ru", "name_kk", "employer")
 
 
@@ -114,7 +116,10 @@ class _Merger:
         self.now = now
         self.today = today
         self.result = OrgMergeResult()
+        # The registered units written, by what was done to them.
         self.updated: set[int] = set()
+        self.moved: set[int] = set()
+        self.closed: set[int] = set()
 
     def run(self) -> OrgMergeResult:
         NEW_EMPLOYERS.create()
@@ -130,17 +135,9 @@ class _Merger:
             NEW_EMPLOYERS.drop()
         self.result.units_updated = len(self.updated)
         staged = self._fetch("SELECT COUNT(*) FROM {facts}")[0][0]
-        self.result.rows_unchanged = (
-            staged
-            - self.result.units_created
-            - len(
-                self.updated | self.moved | self.closed  # distinct units touched
-            )
-        )
+        touched = self.updated | self.moved | self.closed
+        self.result.rows_unchanged = staged - self.result.units_created - len(touched)
         return self.result
-
-    moved: set[int] = frozenset()  # type: ignore[assignment]
-    closed: set[int] = frozenset()  # type: ignore[assignment]
 
     def _execute(self, sql: str, params: list[Any] | None = None) -> int:
         with connection.cursor() as cursor:
@@ -160,7 +157,7 @@ class _Merger:
             SELECT %s, %s, '{AuditAction.ORG_CHANGED}', '{UNIT_TYPE}', u.id, NULL,
                 NULL, {after}, %s
             {source}
-        """  # noqa: S608 (constant parts)
+        """
 
     def _audit_params(self) -> list[Any]:
         return [self.now, self.actor_id, self.note]
@@ -182,48 +179,48 @@ class _Merger:
         """)
 
     def _create_units(self) -> None:
-        generations = [
-            row[0]
-            for row in self._fetch(
-                "SELECT DISTINCT generation FROM {facts} WHERE is_new = 1 "
-                "ORDER BY generation"
-            )
-        ]
-        for generation in generations:
+        """One INSERT per generation of the file's tree, parents first.
+
+        The generation's ids are reserved before its rows are written, so that each
+        row's path, the parent's path and its own id as a segment, is written with
+        it and the new rows need no second pass.
+        """
+        generations = self._fetch(
+            "SELECT generation, COUNT(*) FROM {facts} WHERE is_new = 1 "
+            "GROUP BY generation ORDER BY generation"
+        )
+        for generation, count in generations:
+            first_id = reserve_ids(OrgUnit, count)
             self.result.units_created += self._execute(
-                """
-                INSERT INTO {unit} (code, level, parent_id, path, name_ru, name_kk,
-                    employer_id, region_code, address, status, opened_on, closed_on,
-                    merged_into_id)
-                SELECT s.code, s.level, p.id, %s || s.code, s.name_ru, s.name_kk,
-                    COALESCE(e.id, CASE WHEN s.level = %s THEN p.employer_id END),
-                    COALESCE(p.region_code, ''), '',
-                    CASE WHEN s.closed_on IS NULL THEN %s ELSE %s END,
-                    f.opened, s.closed_on, NULL
-                FROM {facts} f
-                JOIN {stage} s ON s.row_number = f.row_number
-                LEFT JOIN {unit} p ON p.code = s.parent_code
-                LEFT JOIN {employer} e ON e.bin = s.bin AND s.bin <> ''
-                WHERE f.is_new = 1 AND f.generation = %s
-                """,
+                f"""
+                INSERT INTO {{unit}} (id, code, level, parent_id, path, name_ru,
+                    name_kk, employer_id, region_code, address, status, opened_on,
+                    closed_on, merged_into_id)
+                SELECT n.new_id, n.code, n.level, n.parent_id,
+                    COALESCE(n.parent_path, '') || {_segment("n.new_id")},
+                    n.name_ru, n.name_kk, n.employer_id, n.region_code, '', n.status,
+                    n.opened, n.closed_on, NULL
+                FROM (
+                    SELECT %s + ROW_NUMBER() OVER (ORDER BY f.row_number) AS new_id,
+                        s.code, s.level, p.id AS parent_id,
+                        p.path AS parent_path, s.name_ru, s.name_kk,
+                        e.id AS employer_id,
+                        COALESCE(p.region_code, '') AS region_code,
+                        CASE WHEN s.closed_on IS NULL THEN %s ELSE %s END AS status,
+                        f.opened, s.closed_on
+                    FROM {{facts}} f
+                    JOIN {{stage}} s ON s.row_number = f.row_number
+                    LEFT JOIN {{unit}} p ON p.code = s.parent_code
+                    LEFT JOIN {{employer}} e ON e.bin = s.bin AND s.bin <> ''
+                    WHERE f.is_new = 1 AND f.generation = %s
+                ) n
+                """,  # noqa: S608 (constant parts)
                 [
-                    "~",  # a placeholder path, unique by code, replaced below
-                    Level.GROUP,
+                    first_id - 1,
                     UnitStatus.ACTIVE,
                     UnitStatus.LIQUIDATED,
                     generation,
                 ],
-            )
-            self._execute(
-                f"""
-                UPDATE {{unit}} SET path = COALESCE(
-                    (SELECT p.path FROM {{unit}} p WHERE p.id = {{unit}}.parent_id), ''
-                ) || {_segment("{unit}.id")}
-                WHERE code IN (
-                    SELECT code FROM {{facts}} WHERE is_new = 1 AND generation = %s
-                )
-                """,  # noqa: S608 (constant parts)
-                [generation],
             )
 
     def _complete_new_units(self) -> None:
@@ -310,13 +307,13 @@ class _Merger:
             return
         self._execute("""
             UPDATE {unit} AS u SET name_ru = s.name_ru, name_kk = s.name_kk,
-                employer_id = COALESCE(
-                    (SELECT e.id FROM {employer} e
-                     WHERE e.bin = s.bin AND s.bin <> ''),
-                    u.employer_id
-                )
-            FROM {facts} f JOIN {stage} s ON s.row_number = f.row_number
-            WHERE f.unit_id = u.id AND f.mine = 1
+                employer_id = COALESCE(e.id, u.employer_id)
+            FROM {facts} f
+            JOIN {stage} s ON s.row_number = f.row_number
+            LEFT JOIN {employer} e ON e.bin = s.bin AND s.bin <> ''
+            WHERE f.unit_id = u.id AND f.mine = 1 AND (u.name_ru <> s.name_ru
+                OR u.name_kk <> s.name_kk
+                OR u.employer_id IS DISTINCT FROM COALESCE(e.id, u.employer_id))
         """)
         record_bulk([self._change_event(row[0], row[1:4], row[4:7]) for row in changed])
         self.updated.update(row[0] for row in changed)
@@ -429,7 +426,7 @@ class _Merger:
                 },
                 note=self.note,
             )
-        self.moved = {unit_id for unit_id, _code in rows}
+        self.moved.update(unit_id for unit_id, _code in rows)
         self.result.units_moved = len(rows)
 
     def _close_units(self) -> None:
@@ -447,5 +444,5 @@ class _Merger:
                 kind=EventKind.LIQUIDATED,
                 note=self.note,
             )
-        self.closed = {unit_id for unit_id, _on in rows}
+        self.closed.update(unit_id for unit_id, _on in rows)
         self.result.units_closed = len(rows)

@@ -63,12 +63,13 @@ BLOCKED = StagingTable(
     "import_org_blocked", [Column("code", f"varchar({CODE_MAX}) NOT NULL")]
 )
 
-# One row per staged row. ``unit_*`` describe the registered unit of the same code;
-# ``mine`` says it is inside the importer's subtrees. ``parent_blocked`` says the
-# parent's code is a blocked one, so the parent is not judged. ``parent_row`` is the file's
-# row of the parent (when its code is there once and it is not someone else's),
-# ``parent_unit_id`` the registered parent the importer manages; ``par_*`` are the
-# parent's level and dates, from the file when it is there, else the registry.
+# One row per staged row. ``unit_*`` describe the registered unit of the same
+# code; ``mine`` says it is inside the importer's subtrees. ``parent_blocked`` says
+# the parent's code is a blocked one, so the parent is not judged. ``parent_row``
+# is the file's row of the parent (when its code is there once and it is not
+# someone else's), ``parent_unit_id`` the registered parent the importer manages;
+# ``par_*`` are the parent's level and dates, from the file when it is there, else
+# the registry.
 FACTS = StagingTable(
     "import_org_facts",
     [

@@ -15,6 +15,8 @@ from typing import Any
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
+TEMP_BUFFERS = "512MB"
+
 
 @dataclass(frozen=True)
 class Column:
@@ -36,6 +38,11 @@ class StagingTable:
     def create(self) -> None:
         definitions = ", ".join(f"{c.name} {c.sql_type}" for c in self.columns)
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Temporary tables live in the session's own buffers (8 MB by
+                # default), which a million rows would spill to disk. The setting
+                # only takes before the session's first temporary table.
+                cursor.execute(f"SET temp_buffers = '{TEMP_BUFFERS}'")
             cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
             cursor.execute(f"CREATE TEMPORARY TABLE {self.name} ({definitions})")
 
@@ -57,14 +64,18 @@ class StagingTable:
             for row in rows:
                 copy.write_row(row)
 
-    def index(self, *columns: str) -> None:
-        """An index over the columns, made once the rows are in; statistics too."""
+    def index(self, *columns: str, analyze: bool = True) -> None:
+        """An index over the columns, made once the rows are in; statistics too.
+
+        With several indexes, the statistics need gathering only with the last.
+        """
         with connection.cursor() as cursor:
             cursor.execute(
                 f"CREATE INDEX {self.name}_{'_'.join(columns)} "
                 f"ON {self.name} ({', '.join(columns)})"
             )
-            cursor.execute(f"ANALYZE {self.name}")
+            if analyze:
+                cursor.execute(f"ANALYZE {self.name}")
 
     def drop(self) -> None:
         with connection.cursor() as cursor:

@@ -26,6 +26,7 @@ from kasipodaq.registry.services.imports import (
     field_label,
     missing_fields,
     open_import,
+    result_lines,
     run_import,
 )
 
@@ -95,7 +96,7 @@ class ImportCommand(BaseCommand):
             CHECKING: _("checking"),
             WRITING: _("writing"),
         }
-        line = _("%(phase)s: %(rows)s rows read") % {
+        line = _("%(phase)s — rows read: %(rows)s") % {
             "phase": labels.get(phase, phase),
             "rows": number_format(rows_read, force_grouping=True),
         }
@@ -157,16 +158,7 @@ class ImportCommand(BaseCommand):
 
 def describe_result(result: dict[str, int]) -> str:
     """The counts of a finished import, in words."""
-    labels = {
-        "people_created": _("people created"),
-        "people_updated": _("people updated"),
-        "memberships_created": _("membership periods created"),
-        "memberships_updated": _("membership periods updated"),
-        "units_created": _("organizations created"),
-        "units_updated": _("organizations updated"),
-        "rows_unchanged": _("rows unchanged"),
-    }
     return ", ".join(
-        f"{labels.get(key, key)} {number_format(value, force_grouping=True)}"
-        for key, value in result.items()
+        f"{label} {number_format(value, force_grouping=True)}"
+        for label, value in result_lines(result)
     )

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kasipodaq.access.perms import Perm
 from kasipodaq.access.policy import subtree_roots
@@ -38,6 +39,11 @@ from kasipodaq.registry.imports.member_import import (
     MemberImport,
     import_members,
 )
+from kasipodaq.registry.imports.org_import import (
+    OrgImport,
+    OrgImportOutcome,
+    import_orgs,
+)
 from kasipodaq.registry.imports.pipeline import Progress, no_progress
 from kasipodaq.registry.imports.reading import open_table
 from kasipodaq.registry.imports.values import FIELD_LABELS
@@ -55,8 +61,31 @@ IMPORT_PERMS: dict[str, Perm] = {
     ImportKind.ORGS: Perm.ORG_MANAGE,
 }
 PROBLEM_BATCH = 5000
+# A job that wrote nothing may be confirmed (again).
+CONFIRMABLE = (ImportStatus.NEW, ImportStatus.CHECKED, ImportStatus.REJECTED)
+# The length of AuditEvent.note: an import's note names a file of up to 255.
+NOTE_MAX = 300
 
 logger = logging.getLogger(__name__)
+
+# What an import wrote, as a job's result keeps it.
+RESULT_LABELS = {
+    "people_created": gettext_lazy("People added"),
+    "people_updated": gettext_lazy("People updated"),
+    "memberships_created": gettext_lazy("Membership periods added"),
+    "memberships_updated": gettext_lazy("Membership periods updated"),
+    "units_created": gettext_lazy("Organizations added"),
+    "units_updated": gettext_lazy("Organizations updated"),
+    "units_moved": gettext_lazy("Organizations moved"),
+    "units_closed": gettext_lazy("Organizations closed"),
+    "employers_created": gettext_lazy("Employers added"),
+    "rows_unchanged": gettext_lazy("Rows already as in the registry"),
+}
+
+
+def result_lines(result: dict[str, int]) -> list[tuple[str, int]]:
+    """A job's result as (label, count) in the active language."""
+    return [(str(RESULT_LABELS.get(key, key)), value) for key, value in result.items()]
 
 
 def import_dir() -> Path:
@@ -178,20 +207,19 @@ def confirm_import(
     wrote nothing (checked, or rejected) may be confirmed again, so that a file
     checked first is then imported, or only its valid rows.
     """
-    if job.status not in (
-        ImportStatus.NEW,
-        ImportStatus.CHECKED,
-        ImportStatus.REJECTED,
-    ):
-        raise DomainError(_("This import has already run."), code="already_run")
     if mode not in ImportMode.values:
         raise DomainError(_("Choose what to do with the file."), code="mode")
     check_mapping(job.kind, job.headers, mapping)
     with transaction.atomic():
+        # Compare and set: of two confirmations sent at once, one queues the job.
+        queued = ImportJob.objects.filter(pk=job.pk, status__in=CONFIRMABLE).update(
+            mapping=mapping, mode=mode, status=ImportStatus.QUEUED
+        )
+        if not queued:
+            raise DomainError(_("This import has already run."), code="already_run")
         job.mapping = mapping
         job.mode = mode
         job.status = ImportStatus.QUEUED
-        job.save(update_fields=["mapping", "mode", "status"])
         if save_as.strip() and actor is not None:
             SavedMapping.objects.update_or_create(
                 owner=actor,
@@ -238,24 +266,38 @@ def run_import(job: ImportJob, *, progress: Progress = no_progress) -> ImportJob
     return job
 
 
-def _run(job: ImportJob, progress: Progress) -> ImportOutcome:
+def _run(job: ImportJob, progress: Progress) -> ImportOutcome | OrgImportOutcome:
     actor = job.created_by
     roots = None if actor is None else subtree_roots(actor, IMPORT_PERMS[job.kind])
+    note = (
+        _("Import #%(number)s, file %(file)s")
+        % {"number": job.pk, "file": job.original_name}
+    )[:NOTE_MAX]
+    if job.kind == ImportKind.ORGS:
+        return import_orgs(
+            OrgImport(
+                path=Path(job.file_path),
+                mapping=column_mapping(job),
+                mode=job.mode,
+                scope=Scope(roots),
+                actor=actor,
+                note=note,
+            ),
+            now=timezone.now(),
+            progress=progress,
+        )
     request = MemberImport(
         path=Path(job.file_path),
         mapping=column_mapping(job),
         mode=job.mode,
         scope=Scope(roots),
         actor_id=actor.pk if actor else None,
-        note=_("Import #%(number)s, file %(file)s")
-        % {"number": job.pk, "file": job.original_name},
+        note=note,
     )
-    if job.kind == ImportKind.MEMBERS:
-        return import_members(request, now=timezone.now(), progress=progress)
-    raise NotImplementedError(job.kind)
+    return import_members(request, now=timezone.now(), progress=progress)
 
 
-def _keep_outcome(job: ImportJob, outcome: ImportOutcome) -> None:
+def _keep_outcome(job: ImportJob, outcome: ImportOutcome | OrgImportOutcome) -> None:
     job.rows_read = outcome.rows_read
     job.rows_rejected = len(outcome.problems.rows)
     job.result = outcome.written.as_dict() if outcome.written else {}

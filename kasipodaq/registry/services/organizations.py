@@ -188,7 +188,7 @@ def liquidate_organization(*, actor: Any, unit: OrgUnit, on: dt.date) -> OrgUnit
             _("Move or merge its sub-organizations first: %(unit)s still has some.")
             % {"unit": unit}
         )
-    return _close_with_members(
+    return close_with_members(
         actor=actor,
         unit=unit,
         on=on,
@@ -202,7 +202,7 @@ def leave_union(*, actor: Any, unit: OrgUnit, on: dt.date) -> OrgUnit:
     """A unit leaves the union with its whole subtree; every membership in it ends."""
     _require_manage_above(actor, unit)
     _require_past_or_today(on)
-    return _close_with_members(
+    return close_with_members(
         actor=actor,
         unit=unit,
         on=on,
@@ -217,15 +217,24 @@ _CLOSINGS = {
 }
 
 
-def _close_with_members(
+def close_with_members(
     *, actor: Any, unit: OrgUnit, on: dt.date, kind: EventKind, note: str
 ) -> OrgUnit:
-    """Close the unit's open subtree on `on`, ending every membership in it."""
+    """Close the unit's open subtree on `on`, ending every membership in it.
+
+    The caller has checked the actor's right and the date: the services above, or
+    an organization import, which checks a whole file first. ``actor`` None is the
+    command line.
+    """
     status, reason = _CLOSINGS[kind]
     ids = list(OrgUnit.objects.in_subtree(unit).active().values_list("pk", flat=True))
     end_all_memberships(actor=actor, unit_ids=ids, on=on, reason=reason, note=note)
     changes.close_subtree(
-        unit=unit, on=on, status=status, kind=kind, recorded_by_id=actor.pk
+        unit=unit,
+        on=on,
+        status=status,
+        kind=kind,
+        recorded_by_id=getattr(actor, "pk", None),
     )
     _audit(actor, unit, kind, on=on.isoformat(), units=len(ids))
     return unit

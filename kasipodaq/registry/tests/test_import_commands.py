@@ -52,9 +52,9 @@ def test_a_valid_file_is_imported_and_summed_up(tree: Tree, tmp_path: Path) -> N
 
     out, err = _run(str(path))
 
-    assert "2 rows imported: people created 2, people updated 0" in out
-    assert "reading: 2 rows read" in err
-    assert "writing: 2 rows read" in err
+    assert "2 rows imported: People added 2, People updated 0" in out
+    assert "reading — rows read: 2" in err
+    assert "writing — rows read: 2" in err
     assert Person.objects.count() == 2
     assert not Path(f"{path}.errors.xlsx").exists()
     # The command writes as the system: its events have no user.

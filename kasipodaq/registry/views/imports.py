@@ -39,7 +39,7 @@ from ..imports.errors import ImportFileError
 from ..imports.pipeline import CHECKING, READING, WRITING
 from ..imports.report import report_file, report_filename
 from ..models import ImportJob, ImportKind, ImportMode, ImportStatus
-from ..services.imports import confirm_import, open_import
+from ..services.imports import confirm_import, open_import, result_lines
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -51,15 +51,6 @@ PHASE_LABELS = {
 }
 # What a finished job wrote, by the keys of its result (those of the command line's
 # summary, kasipodaq/registry/management/importing.py).
-RESULT_LABELS = {
-    "people_created": gettext_lazy("People added"),
-    "people_updated": gettext_lazy("People updated"),
-    "memberships_created": gettext_lazy("Membership periods added"),
-    "memberships_updated": gettext_lazy("Membership periods updated"),
-    "units_created": gettext_lazy("Organizations added"),
-    "units_updated": gettext_lazy("Organizations updated"),
-    "rows_unchanged": gettext_lazy("Rows already as in the registry"),
-}
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -219,10 +210,7 @@ class ImportDetailView(LoginRequiredMixin, View):
         context = _job_context(job)
         if job.is_finished:
             context.update(
-                result=[
-                    (RESULT_LABELS.get(key, key.replace("_", " ")), value)
-                    for key, value in job.result.items()
-                ],
+                result=result_lines(job.result),
                 problems=problem_page(job, request.GET.get("page"))
                 if job.rows_rejected
                 else None,

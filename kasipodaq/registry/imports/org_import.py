@@ -1,0 +1,181 @@
+"""An organization file from start to finish: read, check, and write all of it or none.
+
+Built as the member import is: the file is read once, each row parsed and the
+good ones staged; the checks across rows and against the registry run in SQL;
+then, in one transaction, the merge. By default a single problem anywhere means
+nothing is written. With ``VALID_ROWS`` the rows with problems are left out, and
+with them every row under them in the file's tree (a unit cannot be opened under
+a parent that is not); since leaving rows out can fault others (a unit closed
+while a sub-unit's closing was left out), the checks then run again, until what
+remains is clean.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+
+from kasipodaq.core.dates import today
+from kasipodaq.registry.imports.headers import ColumnMapping, Field
+from kasipodaq.registry.imports.member_checks import Scope
+from kasipodaq.registry.imports.org_checks import check_orgs, drop_plan
+from kasipodaq.registry.imports.org_merge import OrgMergeResult, merge_orgs
+from kasipodaq.registry.imports.org_stage import REFUSED, STAGE
+from kasipodaq.registry.imports.org_values import CODE_MAX, org_row_parser
+from kasipodaq.registry.imports.pipeline import (
+    CHECKING,
+    WRITING,
+    Problems,
+    Progress,
+    no_progress,
+    stream_rows,
+)
+from kasipodaq.registry.imports.reading import Row, open_table
+from kasipodaq.registry.imports.staging import Column, StagingTable
+from kasipodaq.registry.imports.values import PARENT_REFUSED, RowProblem
+from kasipodaq.registry.models import ImportMode
+
+
+@dataclass
+class OrgImportOutcome:
+    rows_read: int = 0
+    problems: Problems = field(default_factory=Problems)
+    written: OrgMergeResult | None = None
+
+
+@dataclass(frozen=True)
+class OrgImport:
+    """What to import and how: the file, its columns, the mode and who imports.
+
+    ``actor`` is the importing user, None for the command line.
+    """
+
+    path: Path
+    mapping: ColumnMapping
+    mode: str
+    scope: Scope
+    actor: Any
+    note: str
+
+
+def import_orgs(
+    request: OrgImport, *, now: dt.datetime, progress: Progress = no_progress
+) -> OrgImportOutcome:
+    """Check an organization file and, unless told only to check, write it."""
+    table = open_table(request.path)
+    outcome = OrgImportOutcome()
+    on = today()
+    refused: dict[str, int] = {}
+    code_column = request.mapping.index(Field.CODE)
+
+    def remember_code(row: Row) -> None:
+        code = row.value(code_column) if code_column is not None else ""
+        if code and len(code) <= CODE_MAX:
+            refused.setdefault(code, row.number)
+
+    STAGE.create()
+    REFUSED.create()
+    try:
+        outcome.rows_read = stream_rows(
+            table,
+            org_row_parser(request.mapping, today=on),
+            STAGE,
+            outcome.problems,
+            progress=progress,
+            on_rejected=remember_code,
+        )
+        REFUSED.write(list(refused.items()))
+        STAGE.index("code", analyze=False)
+        STAGE.index("parent_code", analyze=False)
+        STAGE.index("bin")
+        progress(CHECKING, outcome.rows_read)
+        with transaction.atomic():
+            _without_jit()
+            outcome.problems.add(check_orgs(request.scope, today=on))
+            if request.mode == ImportMode.CHECK or (
+                outcome.problems and request.mode != ImportMode.VALID_ROWS
+            ):
+                return outcome
+            if outcome.problems:
+                _leave_out_until_clean(outcome.problems, request.scope, on)
+            progress(WRITING, outcome.rows_read)
+            outcome.written = merge_orgs(
+                actor=request.actor, note=request.note, now=now, today=on
+            )
+    finally:
+        drop_plan()
+        STAGE.drop()
+        REFUSED.drop()
+    return outcome
+
+
+def _without_jit() -> None:
+    """No JIT compilation of queries on PostgreSQL, for this transaction.
+
+    The row counts of recursive walks are guessed far too high, which makes
+    PostgreSQL compile queries that take tens of milliseconds for half a second.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+
+
+def _leave_out_until_clean(problems: Problems, scope: Scope, on: dt.date) -> None:
+    """Leave out refused rows and check what remains, until nothing more is found.
+
+    The last check leaves the plan of the remaining rows for the merge.
+    """
+    while True:
+        _leave_out_refused(problems)
+        found = check_orgs(scope, today=on)
+        if not found:
+            return
+        problems.add(found)
+
+
+REJECTED_ROWS = StagingTable("import_rejected_rows", [Column("number", "integer")])
+
+
+def _leave_out_refused(problems: Problems) -> None:
+    """Unstage the rows with problems and every row under them in the file's tree.
+
+    Under them means below, through the parent codes, a refused row or a row that
+    did not parse; those rows get a problem that says so.
+    """
+    REJECTED_ROWS.create()
+    try:
+        REJECTED_ROWS.write([(number,) for number in problems.rows])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH RECURSIVE down(code) AS (
+                    SELECT code FROM {STAGE.name}
+                    WHERE row_number IN (SELECT number FROM {REJECTED_ROWS.name})
+                    UNION SELECT code FROM {REFUSED.name}
+                    UNION
+                    SELECT s.code FROM {STAGE.name} s JOIN down d
+                        ON s.parent_code = d.code
+                )
+                SELECT s.row_number FROM {STAGE.name} s
+                WHERE s.parent_code IN (SELECT code FROM down)
+                    AND s.row_number NOT IN (SELECT number FROM {REJECTED_ROWS.name})
+                """  # noqa: S608 (table names are constants)
+            )
+            below = [number for (number,) in cursor.fetchall()]
+            problems.add(
+                RowProblem(number, Field.PARENT_CODE, PARENT_REFUSED)
+                for number in below
+            )
+            REJECTED_ROWS.write([(number,) for number in below])
+            cursor.execute(
+                f"""
+                DELETE FROM {STAGE.name}
+                WHERE row_number IN (SELECT number FROM {REJECTED_ROWS.name})
+                """  # noqa: S608 (table names are constants)
+            )
+    finally:
+        REJECTED_ROWS.drop()

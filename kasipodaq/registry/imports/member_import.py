@@ -29,7 +29,11 @@ from kasipodaq.registry.imports.pipeline import (
     stream_rows,
 )
 from kasipodaq.registry.imports.reading import Row, open_table
-from kasipodaq.registry.imports.staging import Column, StagingTable
+from kasipodaq.registry.imports.staging import (
+    Column,
+    StagingTable,
+    room_for_a_large_load,
+)
 from kasipodaq.registry.imports.values import (
     OTHER_ROW_REJECTED,
     RowProblem,
@@ -62,6 +66,13 @@ def import_members(
     request: MemberImport, *, now: dt.datetime, progress: Progress = no_progress
 ) -> ImportOutcome:
     """Check a member file and, unless told only to check, write it."""
+    with room_for_a_large_load():
+        return _import_members(request, now=now, progress=progress)
+
+
+def _import_members(
+    request: MemberImport, *, now: dt.datetime, progress: Progress
+) -> ImportOutcome:
     table = open_table(request.path)
     outcome = ImportOutcome()
     rejected_iins: set[str] = set()

@@ -15,7 +15,7 @@ from kasipodaq.audit.models import AuditAction, AuditEvent
 from kasipodaq.core.errors import DomainError, PermissionRefused
 from kasipodaq.orgtree.models import Level
 from kasipodaq.registry.iin import FEMALE, MALE
-from kasipodaq.registry.imports import bulk_load
+from kasipodaq.registry.imports import bulk_load, staging
 from kasipodaq.registry.imports.reading import open_table
 from kasipodaq.registry.imports.report import write_report
 from kasipodaq.registry.models import (
@@ -668,3 +668,20 @@ def test_a_phone_written_another_way_is_the_same_phone(
 
     assert job.result["people_updated"] == 0
     assert Person.objects.get(pk=person.pk).phone == "+7 701 123 45 67"
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="a setting of SQLite's")
+def test_the_page_cache_grown_for_an_import_is_given_back(
+    tree: Tree, tmp_path: Path
+) -> None:
+    """The import's large cache lasts as long as the import, not the connection."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+
+    _import(tree.admin, _file(tmp_path, [_line(valid_iin(), tree.primaries[0].code)]))
+
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        assert cursor.fetchone()[0] == before
+    assert before != -staging.SQLITE_CACHE_KIB

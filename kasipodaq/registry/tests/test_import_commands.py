@@ -120,7 +120,7 @@ def test_a_file_without_a_required_column_is_refused_naming_it(
     ("content", "message"),
     [
         (b"", "The file is empty"),
-        (b"PK\x03\x04" + b"\x00" * 100, ""),
+        (b"PK\x03\x04" + b"\x00" * 100, "damaged"),
     ],
 )
 def test_an_unreadable_file_is_refused_with_its_message(

@@ -2,10 +2,10 @@
 
 Three files are made. The member list is what the list page shows, one row per
 person with their current membership. The membership history (one row per
-membership period, ended ones too) and the organization tree (one row per unit,
-parents first) are import files: their titles are spellings the importer
-recognises and their coded values are spelled out as it reads them, so that an
-export imports back into an empty registry.
+membership period, ended ones too) and the organization tree (one row per period
+a unit stood under a parent, parents first) are import files: their titles are
+spellings the importer recognises and their coded values are spelled out as it
+reads them, so that an export imports back into an empty registry.
 
 Each ``*_rows`` function reads only the exported columns, in chunks, and gives a
 ``Sheet``; ``csv_chunks`` turns a sheet into text for a streamed response,
@@ -27,14 +27,20 @@ from typing import IO, Any
 
 import xlsxwriter
 from django.db import models
-from django.db.models import F, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Case, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext as _
 from django_stubs_ext import StrOrPromise
 
 from kasipodaq.core.dates import today
-from kasipodaq.orgtree.models import EmployeeCount, Level, OrgUnit, Sector
+from kasipodaq.orgtree.models import (
+    EmployeeCount,
+    Level,
+    OrgPlacement,
+    OrgUnit,
+    Sector,
+)
 
 from .imports.headers import Field
 from .models import Category, LeaveReason, Membership, Person, Sex
@@ -199,6 +205,7 @@ COLUMN_TITLES: dict[Field, StrOrPromise] = {
     Field.EMPLOYEES: pgettext_lazy("file column", "Employees"),
     Field.OPENED_ON: pgettext_lazy("file column", "Opened on"),
     Field.CLOSED_ON: pgettext_lazy("file column", "Closed on"),
+    Field.PLACED_FROM: pgettext_lazy("file column", "Under this parent from"),
 }
 # Fields whose values are codes, written as their labels.
 CODED: dict[Field, Choices] = {
@@ -253,19 +260,22 @@ HISTORY_COLUMNS: tuple[tuple[Field, str], ...] = (
     (Field.LEAVE_REASON, "leave_reason"),
 )
 
-# The organizations: a column per field of an organization import file.
+# The organizations: a column per field of an organization import file, read
+# from each placement of a unit.
 LATEST_EMPLOYEES = "latest_employees"
+PLACED_FROM = "placed_from"
 ORG_COLUMNS: tuple[tuple[Field, str], ...] = (
-    (Field.CODE, "code"),
+    (Field.CODE, "unit__code"),
     (Field.PARENT_CODE, "parent__code"),
-    (Field.LEVEL, "level"),
-    (Field.NAME_RU, "name_ru"),
-    (Field.NAME_KK, "name_kk"),
-    (Field.BIN, "employer__bin"),
-    (Field.SECTOR, "employer__sector"),
+    (Field.PLACED_FROM, PLACED_FROM),
+    (Field.LEVEL, "unit__level"),
+    (Field.NAME_RU, "unit__name_ru"),
+    (Field.NAME_KK, "unit__name_kk"),
+    (Field.BIN, "unit__employer__bin"),
+    (Field.SECTOR, "unit__employer__sector"),
     (Field.EMPLOYEES, LATEST_EMPLOYEES),
-    (Field.OPENED_ON, "opened_on"),
-    (Field.CLOSED_ON, "closed_on"),
+    (Field.OPENED_ON, "unit__opened_on"),
+    (Field.CLOSED_ON, "unit__closed_on"),
 )
 
 
@@ -310,16 +320,31 @@ def member_history_rows(people: QuerySet[Person]) -> Sheet:
 def org_rows(units: QuerySet[OrgUnit]) -> Sheet:
     """The organizations `units` as an organization import file.
 
-    Ordered by path, so that a parent comes before its children. A closed unit
-    (merged, liquidated, gone) names the parent it had when it closed, which is
-    still its parent. BIN and sector are the employer's; employees, the latest
-    count.
+    A row per placement: a unit that moved has one for each parent it stood
+    under, the first from the date it opened (its date left empty), each later one
+    from the date it moved, so that the tree of any past date comes back with
+    the file. Ordered by path, so that a parent comes before its children, and
+    a unit's rows by date. A closed unit (merged, liquidated, gone) ends under
+    the parent it had when it closed, which is still its parent. BIN and sector
+    are the employer's; employees, the latest count.
     """
-    latest = EmployeeCount.objects.filter(unit=OuterRef("pk")).order_by("-counted_on")
-    ordered = units.annotate(
-        **{LATEST_EMPLOYEES: Subquery(latest.values("employees")[:1])}
-    ).order_by("path")
-    return _import_sheet(ordered, ORG_COLUMNS, title=_("Organizations"))
+    latest = EmployeeCount.objects.filter(unit=OuterRef("unit_id")).order_by(
+        "-counted_on"
+    )
+    placements = (
+        OrgPlacement.objects.filter(unit__in=units.values("pk"))
+        .annotate(
+            **{
+                LATEST_EMPLOYEES: Subquery(latest.values("employees")[:1]),
+                PLACED_FROM: Case(
+                    When(valid_from=F("unit__opened_on"), then=Value(None)),
+                    default=F("valid_from"),
+                ),
+            }
+        )
+        .order_by("unit__path", "valid_from")
+    )
+    return _import_sheet(placements, ORG_COLUMNS, title=_("Organizations"))
 
 
 # Writing a sheet.

@@ -46,6 +46,7 @@ class Field(StrEnum):
     EMPLOYEES = "employees"
     OPENED_ON = "opened_on"
     CLOSED_ON = "closed_on"
+    PLACED_FROM = "placed_from"
 
 
 MEMBER_SPELLINGS: dict[Field, tuple[str, ...]] = {
@@ -208,6 +209,21 @@ ORG_SPELLINGS: dict[Field, tuple[str, ...]] = {
         "Closed",
         "Closed on",
         "Date closed",
+    ),
+    # Optional: the date a unit came under the parent of its row. A unit that
+    # moved has a row for each parent it stood under.
+    Field.PLACED_FROM: (
+        "В составе с",
+        "В составе с даты",
+        "Дата перевода",
+        "Дата перемещения",
+        "Құрамына енген күні",
+        "Құрамында болған күнінен бастап",
+        "Ауыстырылған күні",
+        "Under this parent from",
+        "Placed from",
+        "Moved on",
+        "Date moved",
     ),
 }
 

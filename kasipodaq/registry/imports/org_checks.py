@@ -13,8 +13,15 @@ parent, a change of a registered one the right over it, and closing one the righ
 over the unit above it, as when staff close one by hand.
 
 What the registry holds is its history: an import adds to it (a unit opened or
-closed, a move as of today) and refuses what would rewrite it (another date
-opened or closed, another level).
+closed, a move) and refuses what would rewrite it (another date opened or closed,
+another level, another parent at a date already recorded).
+
+A unit that moved has a row for each parent it stood under, each from its own date
+(the first from the date it opened). Its names, dates and current parent are
+those of its latest row; every placement is checked against its own parent, which
+must be open over all of it. A row without a date under a new parent moves a
+registered unit as of today, as it always has; a dated row after the unit's last
+recorded change moves it on that date.
 """
 
 from __future__ import annotations
@@ -37,7 +44,16 @@ from kasipodaq.orgtree.models import (
 )
 from kasipodaq.registry.imports.headers import Field
 from kasipodaq.registry.imports.member_checks import Scope
-from kasipodaq.registry.imports.org_stage import BLOCKED, FACTS, PLAN, REFUSED, STAGE
+from kasipodaq.registry.imports.org_stage import (
+    BLOCKED,
+    EDGES,
+    FACTS,
+    HISTORY,
+    PLACES,
+    PLAN,
+    REFUSED,
+    STAGE,
+)
 from kasipodaq.registry.imports.values import (
     BIN_REPEATED,
     BIN_TAKEN,
@@ -59,6 +75,11 @@ from kasipodaq.registry.imports.values import (
     PARENT_CYCLE,
     PARENT_LEVEL,
     PARENT_UNKNOWN,
+    PLACED_AFTER_CLOSED,
+    PLACED_OPENED,
+    PLACED_REPEATED,
+    PLACED_SAME_PARENT,
+    PLACEMENT_CHANGED,
     REQUIRED,
     SECTOR_REQUIRED,
     SUBUNITS_OPEN,
@@ -72,6 +93,8 @@ TABLES = {
     "facts": FACTS.name,
     "refused": REFUSED.name,
     "blocked": BLOCKED.name,
+    "history": HISTORY.name,
+    "places": PLACES.name,
     "unit": OrgUnit._meta.db_table,
     "placement": OrgPlacement._meta.db_table,
     "event": OrgEvent._meta.db_table,
@@ -84,25 +107,69 @@ PRIMARY: str = Level.PRIMARY.value
 ACTIVE: str = UnitStatus.ACTIVE.value
 
 
-def _execute(sql: str, params: Sequence[Any] = ()) -> None:
+def _execute(sql: str, params: Sequence[Any] = (), **tables: str) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(sql.format(**TABLES), params)
+        cursor.execute(sql.format(**TABLES, **tables), params)
+        return max(cursor.rowcount, 0)
 
 
-def _fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+def _fetch(
+    sql: str, params: Sequence[Any] = (), **tables: str
+) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
-        cursor.execute(sql.format(**TABLES), params)
+        cursor.execute(sql.format(**TABLES, **tables), params)
         return cursor.fetchall()
 
 
+def split_history() -> None:
+    """Move the rows before each unit's latest placement from ``STAGE`` to ``HISTORY``.
+
+    Made once, when the file is read. Only a unit whose rows are distinct
+    placements is split: at most one row without a date, no date twice, and no
+    row of its code that did not parse. The rows of any other repeated code stay
+    in ``STAGE``, where they are refused as repeated.
+    """
+    HISTORY.create()
+    split = _execute("""
+        INSERT INTO {history} (row_number, code, parent_code, placed_from, seq)
+        SELECT o.row_number, o.code, o.parent_code, o.placed_from, o.seq FROM (
+            SELECT s.row_number, s.code, s.parent_code, s.placed_from,
+                ROW_NUMBER() OVER (
+                    PARTITION BY s.code
+                    ORDER BY CASE WHEN s.placed_from IS NULL THEN 0 ELSE 1 END,
+                        s.placed_from
+                ) AS seq,
+                COUNT(*) OVER (PARTITION BY s.code) AS placements
+            FROM {stage} s
+            WHERE s.code IN (
+                SELECT code FROM {stage} GROUP BY code
+                HAVING COUNT(*) > 1 AND COUNT(*) - COUNT(placed_from) <= 1
+                    AND COUNT(DISTINCT placed_from) = COUNT(placed_from)
+            ) AND s.code NOT IN (SELECT code FROM {refused})
+        ) o
+        WHERE o.seq < o.placements
+    """)
+    if split:
+        _execute(
+            "DELETE FROM {stage} WHERE row_number IN (SELECT row_number FROM {history})"
+        )
+    HISTORY.index("code", analyze=False)
+
+
+def _edges() -> str:
+    """The table whose rows the walk down follows, each to the parent opened under."""
+    return EDGES.name if _fetch("SELECT 1 FROM {history} LIMIT 1") else STAGE.name
+
+
 def drop_plan() -> None:
-    """Drop the tables ``plan_orgs`` fills (the staged rows stay)."""
-    for table in (PLAN, FACTS, BLOCKED):
+    """Drop the tables ``plan_orgs`` fills (the staged rows and history stay)."""
+    for table in (PLAN, FACTS, PLACES, EDGES, BLOCKED):
         table.drop()
 
 
 def plan_orgs(scope: Scope) -> None:
-    """Fill ``PLAN`` and ``FACTS`` from the staged rows (again, after rows left)."""
+    """Fill ``PLAN``, ``FACTS`` and ``PLACES`` from the staged rows (again, after
+    rows left)."""
     drop_plan()
     BLOCKED.create()
     _execute("""
@@ -111,21 +178,39 @@ def plan_orgs(scope: Scope) -> None:
         UNION SELECT code FROM {refused}
     """)
     BLOCKED.index("code", analyze=False)
+    edges = _edges()
+    if edges == EDGES.name:
+        EDGES.create()
+        _execute(
+            """
+            INSERT INTO {edges} (row_number, code, parent_code, opened_on)
+            SELECT s.row_number, s.code, COALESCE(h.parent_code, s.parent_code),
+                s.opened_on
+            FROM {stage} s LEFT JOIN {history} h ON h.code = s.code AND h.seq = 1
+        """,
+            edges=edges,
+        )
+        EDGES.index("code", analyze=False)
+        EDGES.index("parent_code")
     PLAN.create()
-    _walk_down(scope)
+    _walk_down(scope, edges)
     PLAN.index("row_number", analyze=False)
     FACTS.create()
     _collect_facts(scope)
+    PLACES.create()
+    _collect_places(scope)
 
 
-def _walk_down(scope: Scope) -> None:
+def _walk_down(scope: Scope, edges: str) -> None:
     """Each row reachable down the file's tree, its generation and its date opened.
 
     The walk starts at the rows whose parent code is not a code of the file and
     goes from parent to children, never through a blocked code: rows in a circle
-    of parents, or under one, or under a blocked code, are not reached. A row's
-    date opened is the registry's for a unit the importer manages, else the one
-    in the file, else its parent's: a unit without a date opened with its parent.
+    of parents, or under one, or under a blocked code, are not reached. A unit
+    with a history is reached through the parent it opened under, which is the one
+    it is created under. A row's date opened is the registry's for a unit the
+    importer manages, else the one in the file, else its parent's: a unit without
+    a date opened with its parent.
     """
     unit_scope, unit_params = scope.condition("u.path")
     parent_scope, parent_params = scope.condition("p.path")
@@ -133,7 +218,7 @@ def _walk_down(scope: Scope) -> None:
         WITH RECURSIVE walk(row_number, code, generation, opened) AS (
             SELECT s.row_number, s.code, 1,
                 COALESCE(u.opened_on, s.opened_on, p.opened_on)
-            FROM {{stage}} s
+            FROM {{edges}} s
             LEFT JOIN {{unit}} u ON u.code = s.code AND {unit_scope}
             LEFT JOIN {{unit}} p ON p.code = s.parent_code AND {parent_scope}
             WHERE s.parent_code NOT IN (SELECT code FROM {{stage}})
@@ -142,13 +227,13 @@ def _walk_down(scope: Scope) -> None:
             SELECT s.row_number, s.code, w.generation + 1,
                 COALESCE(u.opened_on, s.opened_on, w.opened)
             FROM walk w
-            JOIN {{stage}} s ON s.parent_code = w.code
+            JOIN {{edges}} s ON s.parent_code = w.code
             LEFT JOIN {{unit}} u ON u.code = s.code AND {unit_scope}
             WHERE w.code NOT IN (SELECT code FROM {{blocked}})
         )
         INSERT INTO {{plan}} SELECT row_number, generation, opened FROM walk
     """  # noqa: S608 (the scope conditions are built from placeholders)
-    _execute(sql, [*unit_params, *parent_params, *unit_params])
+    _execute(sql, [*unit_params, *parent_params, *unit_params], edges=edges)
 
 
 def _collect_facts(scope: Scope) -> None:
@@ -164,7 +249,8 @@ def _collect_facts(scope: Scope) -> None:
     sql = f"""
         WITH own AS (
             SELECT s.row_number, s.code, s.parent_code, s.level, s.bin,
-                s.opened_on, s.closed_on, pl.generation, pl.opened, u.id AS unit_id,
+                s.opened_on, s.closed_on, s.placed_from, pl.generation, pl.opened,
+                u.id AS unit_id,
                 CASE WHEN u.id IS NOT NULL AND {unit_scope} THEN 1 ELSE 0 END AS mine,
                 CASE WHEN u.id IS NULL THEN 1 ELSE 0 END AS is_new,
                 u.level AS unit_level, u.opened_on AS unit_opened,
@@ -181,11 +267,13 @@ def _collect_facts(scope: Scope) -> None:
             LEFT JOIN {{unit}} u ON u.code = s.code
             LEFT JOIN {{unit}} rp ON rp.id = u.parent_id
         ), fact AS (
-            -- What the file changes of a registered unit of the importer's.
+            -- What the file changes of a registered unit of the importer's; a
+            -- row without a date under another parent moves it as of today.
             SELECT own.*,
                 CASE WHEN mine = 1 THEN COALESCE(unit_closed, closed_on)
                     ELSE closed_on END AS closed,
-                CASE WHEN mine = 1 AND parent_code <> COALESCE(unit_parent_code, '')
+                CASE WHEN mine = 1 AND placed_from IS NULL
+                    AND parent_code <> COALESCE(unit_parent_code, '')
                     THEN 1 ELSE 0 END AS moved,
                 CASE WHEN mine = 1 AND unit_closed IS NULL AND closed_on IS NOT NULL
                     THEN 1 ELSE 0 END AS closes
@@ -198,7 +286,8 @@ def _collect_facts(scope: Scope) -> None:
             c.unit_parent_code, c.unit_parent_mine, c.moved, c.closes,
             c.parent_blocked, f.row_number, p.id, COALESCE(f.level, p.level),
             CASE WHEN f.row_number IS NULL THEN p.opened_on ELSE f.opened END,
-            CASE WHEN f.row_number IS NULL THEN p.closed_on ELSE f.closed END
+            CASE WHEN f.row_number IS NULL THEN p.closed_on ELSE f.closed END,
+            c.placed_from
         FROM fact c
         LEFT JOIN fact f ON f.code = c.parent_code AND c.parent_blocked = 0
             AND (f.is_new = 1 OR f.mine = 1)
@@ -211,6 +300,74 @@ def _collect_facts(scope: Scope) -> None:
     FACTS.index("bin")
 
 
+def _collect_places(scope: Scope) -> None:
+    """One statement: each dated placement, its unit's facts and its parent's.
+
+    The rows of a unit are its ``HISTORY`` and its row in ``STAGE``, in the order
+    of their dates; a placement runs from its date (the first from the date the
+    unit opened) to the next one's, the last to the date the unit closed. The
+    parent is found as ``_collect_facts`` finds it. A registered unit's placement
+    is in the registry when one of the same parent starts on the same day.
+    """
+    parent_scope, parent_params = scope.condition("p.path")
+    sql = f"""
+        WITH placed AS (
+            SELECT h.row_number, h.code, h.parent_code, h.placed_from, h.seq,
+                0 AS is_last
+            FROM {{history}} h
+            UNION ALL
+            SELECT s.row_number, s.code, s.parent_code, s.placed_from,
+                1 + (SELECT COUNT(*) FROM {{history}} h WHERE h.code = s.code), 1
+            FROM {{stage}} s
+            WHERE s.placed_from IS NOT NULL
+                AND s.code NOT IN (SELECT code FROM {{blocked}})
+        ), ordered AS (
+            SELECT placed.*,
+                LAG(parent_code) OVER unit_rows AS prev_parent,
+                LAG(placed_from) OVER unit_rows AS prev_from,
+                LEAD(placed_from) OVER unit_rows AS next_from
+            FROM placed
+            WINDOW unit_rows AS (PARTITION BY code ORDER BY seq)
+        ), dated AS (
+            SELECT o.row_number, o.code, o.parent_code, o.placed_from, o.seq,
+                o.is_last,
+                CASE WHEN o.placed_from IS NULL THEN u.opened ELSE o.placed_from END
+                    AS starts,
+                CASE WHEN o.is_last = 1 THEN u.closed ELSE o.next_from END AS ends,
+                CASE WHEN u.is_new = 1 OR o.prev_from > u.unit_since
+                    THEN o.prev_parent ELSE u.unit_parent_code END AS before_parent,
+                u.unit_id, u.mine, u.is_new, u.unit_closed, u.unit_since, u.opened,
+                u.closed, u.level,
+                CASE WHEN o.parent_code IN (SELECT code FROM {{blocked}}) THEN 1
+                    ELSE 0 END AS parent_blocked
+            FROM ordered o JOIN {{facts}} u ON u.code = o.code
+        )
+        INSERT INTO {{places}} ({", ".join(c.name for c in PLACES.columns)})
+        SELECT d.row_number, d.code, d.parent_code, d.placed_from, d.seq, d.is_last,
+            d.starts, d.ends, d.before_parent, d.unit_id, d.mine, d.is_new,
+            d.unit_closed, d.opened, d.closed, d.level, d.parent_blocked,
+            f.row_number, p.id, COALESCE(f.level, p.level),
+            CASE WHEN f.row_number IS NULL THEN p.opened_on ELSE f.opened END,
+            CASE WHEN f.row_number IS NULL THEN p.closed_on ELSE f.closed END,
+            p.closed_on,
+            CASE WHEN d.is_new = 1 OR (d.mine = 1 AND d.starts > d.unit_since)
+                THEN 1 ELSE 0 END,
+            CASE WHEN (d.is_new = 1 AND d.seq > 1)
+                OR (d.mine = 1 AND d.starts > d.unit_since) THEN 1 ELSE 0 END,
+            CASE WHEN d.mine = 1 AND EXISTS (
+                SELECT 1 FROM {{placement}} rp JOIN {{unit}} ru ON ru.id = rp.parent_id
+                WHERE rp.unit_id = d.unit_id AND rp.valid_from = d.starts
+                    AND ru.code = d.parent_code
+            ) THEN 1 ELSE 0 END
+        FROM dated d
+        LEFT JOIN {{facts}} f ON f.code = d.parent_code AND d.parent_blocked = 0
+            AND (f.is_new = 1 OR f.mine = 1)
+        LEFT JOIN {{unit}} p ON p.code = d.parent_code AND d.parent_blocked = 0
+            AND {parent_scope}
+    """  # noqa: S608 (the scope conditions are built from placeholders)
+    _execute(sql, parent_params)
+
+
 def check_orgs(scope: Scope, *, today: dt.date) -> list[RowProblem]:
     """Every problem of the staged rows found across rows or against the registry.
 
@@ -220,6 +377,7 @@ def check_orgs(scope: Scope, *, today: dt.date) -> list[RowProblem]:
     return [
         *_repeated_codes(),
         *_simple_checks(today),
+        *_placement_checks(),
         *_parent_levels(),
         *_cycles(),
         *_open_subunits(),
@@ -241,22 +399,39 @@ def _problems(
 def _repeated_codes() -> list[RowProblem]:
     """Every row of a code found more than once, naming another row of it.
 
-    A row that did not parse still holds its code: a good row of the same code is
-    refused too, since which of them is meant is unknown.
+    Rows of one code are the placements of a unit that moved, each from its own
+    date: two without a date, or two of the same date, cannot both be. A row that
+    did not parse still holds its code: a good row of the same code is refused
+    too, since which of them is meant is unknown.
     """
-    return _problems(
-        Field.CODE,
-        CODE_REPEATED,
-        _fetch("""
-            SELECT c.row_number, MIN(o.row_number)
-            FROM {stage} c
-            JOIN (
-                SELECT code, row_number FROM {stage}
-                UNION ALL SELECT code, row_number FROM {refused}
-            ) o ON o.code = c.code AND o.row_number <> c.row_number
-            GROUP BY c.row_number
-        """),
-    )
+    return [
+        *_problems(
+            Field.CODE,
+            CODE_REPEATED,
+            _fetch("""
+                SELECT c.row_number, MIN(o.row_number)
+                FROM {stage} c
+                JOIN (
+                    SELECT code, row_number, 0 AS refused, placed_from FROM {stage}
+                    UNION ALL SELECT code, row_number, 1, NULL FROM {refused}
+                ) o ON o.code = c.code AND o.row_number <> c.row_number
+                WHERE o.refused = 1
+                    OR (c.placed_from IS NULL AND o.placed_from IS NULL)
+                GROUP BY c.row_number
+            """),
+        ),
+        *_problems(
+            Field.PLACED_FROM,
+            PLACED_REPEATED,
+            _fetch("""
+                SELECT c.row_number, MIN(o.row_number)
+                FROM {stage} c
+                JOIN {stage} o ON o.code = c.code AND o.row_number <> c.row_number
+                    AND o.placed_from = c.placed_from
+                GROUP BY c.row_number
+            """),
+        ),
+    ]
 
 
 # Conditions on one row of the facts: (field, problem code, condition).
@@ -288,7 +463,8 @@ ROW_CHECKS: tuple[tuple[Field, str, str], ...] = (
     (
         Field.OPENED_ON,
         OPENED_BEFORE_PARENT,
-        "is_new = 1 AND opened_on IS NOT NULL AND opened_on < par_opened",
+        "is_new = 1 AND placed_from IS NULL AND opened_on IS NOT NULL "
+        "AND opened_on < par_opened",
     ),
     (
         Field.CLOSED_ON,
@@ -316,12 +492,13 @@ ROW_CHECKS: tuple[tuple[Field, str, str], ...] = (
         Field.PARENT_CODE,
         PARENT_UNKNOWN,
         f"""level <> '{CENTRAL}' AND parent_blocked = 0 AND parent_row IS NULL
-            AND parent_unit_id IS NULL AND (is_new = 1 OR moved = 1)""",
+            AND parent_unit_id IS NULL AND placed_from IS NULL
+            AND (is_new = 1 OR moved = 1)""",
     ),
     (
         Field.PARENT_CODE,
         PARENT_CLOSED,
-        """par_closed IS NOT NULL AND (
+        """par_closed IS NOT NULL AND placed_from IS NULL AND (
             moved = 1 OR (is_new = 1 AND (closed IS NULL OR closed > par_closed))
         )""",
     ),
@@ -350,8 +527,86 @@ def _simple_checks(today: dt.date) -> list[RowProblem]:
     return found
 
 
+# Conditions on one dated placement: (field, problem code, condition). Only a
+# placement the import writes (``fresh``) is judged against its parent; one of a
+# registered unit up to its last change must be in the registry already.
+PLACE_CHECKS: tuple[tuple[Field, str, str], ...] = (
+    (
+        Field.PLACED_FROM,
+        PLACED_OPENED,
+        """opened IS NOT NULL AND placed_from IS NOT NULL AND (
+            placed_from < opened OR (seq > 1 AND placed_from <= opened)
+            OR (is_new = 1 AND seq = 1 AND placed_from <> opened)
+        )""",
+    ),
+    (
+        Field.PLACED_FROM,
+        PLACED_AFTER_CLOSED,
+        """is_last = 1 AND placed_from IS NOT NULL AND closed IS NOT NULL
+            AND placed_from >= closed AND (opened IS NULL OR placed_from > opened)""",
+    ),
+    (
+        Field.PLACED_FROM,
+        PLACEMENT_CHANGED,
+        "mine = 1 AND fresh = 0 AND matched = 0 AND placed_from IS NOT NULL",
+    ),
+    (
+        Field.PARENT_CODE,
+        PLACEMENT_CHANGED,
+        "mine = 1 AND fresh = 0 AND matched = 0 AND placed_from IS NULL",
+    ),
+    (
+        Field.PARENT_CODE,
+        PLACED_SAME_PARENT,
+        "moves = 1 AND parent_code = before_parent",
+    ),
+    (
+        Field.PARENT_CODE,
+        MOVE_CLOSED,
+        "mine = 1 AND fresh = 1 AND unit_closed IS NOT NULL",
+    ),
+    (
+        Field.PARENT_CODE,
+        PARENT_UNKNOWN,
+        """fresh = 1 AND parent_blocked = 0 AND parent_row IS NULL
+            AND parent_unit_id IS NULL""",
+    ),
+    (
+        Field.PLACED_FROM,
+        OPENED_BEFORE_PARENT,
+        "fresh = 1 AND placed_from IS NOT NULL AND starts < par_opened",
+    ),
+    (
+        Field.OPENED_ON,
+        OPENED_BEFORE_PARENT,
+        "fresh = 1 AND placed_from IS NULL AND starts < par_opened",
+    ),
+    # A move is made into an open parent: one the registry has closed is refused
+    # even for a period before it closed.
+    (
+        Field.PARENT_CODE,
+        PARENT_CLOSED,
+        """fresh = 1 AND (
+            (par_closed IS NOT NULL AND (ends IS NULL OR ends > par_closed))
+            OR (moves = 1 AND par_gone IS NOT NULL)
+        )""",
+    ),
+)
+
+
+def _placement_checks() -> list[RowProblem]:
+    found: list[RowProblem] = []
+    for field, code, condition in PLACE_CHECKS:
+        rows = _fetch(
+            f"SELECT c.row_number FROM {{places}} c WHERE {condition}"  # noqa: S608
+        )
+        found.extend(_problems(field, code, rows))
+    return found
+
+
 def _parent_levels() -> list[RowProblem]:
-    """New or moved rows under a parent whose level may not hold theirs."""
+    """New or moved rows and placements under a parent whose level may not hold
+    theirs."""
     allowed = []
     params: list[str] = []
     for level, parents in PARENT_LEVELS.items():
@@ -359,31 +614,39 @@ def _parent_levels() -> list[RowProblem]:
             marks = ", ".join(["%s"] * len(parents))
             allowed.append(f"(c.level = %s AND c.par_level IN ({marks}))")
             params.extend([level, *sorted(parents)])
+    levels = " OR ".join(allowed)
     sql = f"""
         SELECT c.row_number FROM {{facts}} c
-        WHERE (c.is_new = 1 OR c.moved = 1) AND c.par_level IS NOT NULL
-            AND NOT ({" OR ".join(allowed)})
+        WHERE (c.is_new = 1 OR c.moved = 1) AND c.placed_from IS NULL
+            AND c.par_level IS NOT NULL AND NOT ({levels})
+        UNION ALL
+        SELECT c.row_number FROM {{places}} c
+        WHERE c.fresh = 1 AND c.par_level IS NOT NULL AND NOT ({levels})
     """  # noqa: S608 (the conditions are built from placeholders)
-    return _problems(Field.PARENT_CODE, PARENT_LEVEL, _fetch(sql, params))
+    return _problems(Field.PARENT_CODE, PARENT_LEVEL, _fetch(sql, params + params))
 
 
 def _cycles() -> list[RowProblem]:
     """Rows the walk down did not reach, whose parents lead round in a circle.
 
-    Going up from such a row through the other rows not reached either ends at a
-    blocked code (the row is under a repeated code or a row that did not parse,
-    which carry their own problems) or goes round for ever: then the row is in a
-    circle of parents, or under one.
+    Going up from such a row, through the parents units opened under and the
+    other rows not reached either, ends at a blocked code (the row is under a
+    repeated code or a row that did not parse, which carry their own problems) or
+    goes round for ever: then the row is in a circle of parents, or under one.
     """
     return _problems(
         Field.PARENT_CODE,
         PARENT_CYCLE,
-        _fetch("""
+        _fetch(
+            """
             WITH RECURSIVE up(start_row, code) AS (
-                SELECT row_number, parent_code FROM {facts} WHERE generation IS NULL
+                SELECT f.row_number, e.parent_code
+                FROM {facts} f JOIN {edges} e ON e.row_number = f.row_number
+                WHERE f.generation IS NULL
                 UNION
-                SELECT up.start_row, f.parent_code
-                FROM up JOIN {facts} f ON f.code = up.code
+                SELECT up.start_row, e.parent_code
+                FROM up JOIN {edges} e ON e.code = up.code
+                JOIN {facts} f ON f.row_number = e.row_number
                 WHERE f.generation IS NULL
             )
             SELECT c.row_number FROM {facts} c
@@ -392,15 +655,18 @@ def _cycles() -> list[RowProblem]:
                 WHERE up.start_row = c.row_number
                     AND up.code IN (SELECT code FROM {blocked})
             )
-        """),
+            """,
+            edges=_edges(),
+        ),
     )
 
 
 def _open_subunits() -> list[RowProblem]:
     """Registered units the file closes while units under them stay open longer.
 
-    A sub-unit closes with its parent or earlier; one moved away by the file is
-    moved today, so it too would have stood under a closed parent until then.
+    A sub-unit closes with its parent or earlier, or the file moves it away by
+    then; one moved away by a row without a date is moved today, so it too would
+    have stood under a closed parent until then.
     """
     return _problems(
         Field.CLOSED_ON,
@@ -412,6 +678,8 @@ def _open_subunits() -> list[RowProblem]:
                 WHERE k.parent_id = c.unit_id
                     AND (COALESCE(k.closed_on, kf.closed_on) IS NULL
                         OR COALESCE(k.closed_on, kf.closed_on) > c.closed)
+                    AND (kf.placed_from IS NULL OR kf.parent_code = c.code
+                        OR kf.placed_from > c.closed)
             )
         """),
     )

@@ -22,9 +22,9 @@ from django.db import connection, transaction
 from kasipodaq.core.dates import today
 from kasipodaq.registry.imports.headers import ColumnMapping, Field
 from kasipodaq.registry.imports.member_checks import Scope
-from kasipodaq.registry.imports.org_checks import check_orgs, drop_plan
+from kasipodaq.registry.imports.org_checks import check_orgs, drop_plan, split_history
 from kasipodaq.registry.imports.org_merge import OrgMergeResult, merge_orgs
-from kasipodaq.registry.imports.org_stage import REFUSED, STAGE
+from kasipodaq.registry.imports.org_stage import HISTORY, REFUSED, STAGE
 from kasipodaq.registry.imports.org_values import CODE_MAX, org_row_parser
 from kasipodaq.registry.imports.pipeline import (
     CHECKING,
@@ -36,7 +36,11 @@ from kasipodaq.registry.imports.pipeline import (
 )
 from kasipodaq.registry.imports.reading import Row, open_table
 from kasipodaq.registry.imports.staging import Column, StagingTable
-from kasipodaq.registry.imports.values import PARENT_REFUSED, RowProblem
+from kasipodaq.registry.imports.values import (
+    CODE_ROW_REFUSED,
+    PARENT_REFUSED,
+    RowProblem,
+)
 from kasipodaq.registry.models import ImportMode
 
 
@@ -92,6 +96,7 @@ def import_orgs(
         STAGE.index("code", analyze=False)
         STAGE.index("parent_code", analyze=False)
         STAGE.index("bin")
+        split_history()
         progress(CHECKING, outcome.rows_read)
         with transaction.atomic():
             _without_jit()
@@ -108,6 +113,7 @@ def import_orgs(
             )
     finally:
         drop_plan()
+        HISTORY.drop()
         STAGE.drop()
         REFUSED.drop()
     return outcome
@@ -141,10 +147,12 @@ REJECTED_ROWS = StagingTable("import_rejected_rows", [Column("number", "integer"
 
 
 def _leave_out_refused(problems: Problems) -> None:
-    """Unstage the rows with problems and every row under them in the file's tree.
+    """Unstage the rows with problems, the other rows of their codes, and every row
+    under them in the file's tree.
 
-    Under them means below, through the parent codes, a refused row or a row that
-    did not parse; those rows get a problem that says so.
+    Under them means below, through the parent codes of any row, a refused row or
+    a row that did not parse; those rows get a problem that says so, and so do
+    the other rows of a refused unit's history.
     """
     REJECTED_ROWS.create()
     try:
@@ -152,30 +160,39 @@ def _leave_out_refused(problems: Problems) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                WITH RECURSIVE down(code) AS (
-                    SELECT code FROM {STAGE.name}
+                WITH RECURSIVE placed(row_number, code, parent_code) AS (
+                    SELECT row_number, code, parent_code FROM {STAGE.name}
+                    UNION ALL
+                    SELECT row_number, code, parent_code FROM {HISTORY.name}
+                ), down(code) AS (
+                    SELECT code FROM placed
                     WHERE row_number IN (SELECT number FROM {REJECTED_ROWS.name})
                     UNION SELECT code FROM {REFUSED.name}
                     UNION
-                    SELECT s.code FROM {STAGE.name} s JOIN down d
-                        ON s.parent_code = d.code
+                    SELECT p.code FROM placed p JOIN down d ON p.parent_code = d.code
                 )
-                SELECT s.row_number FROM {STAGE.name} s
-                WHERE s.parent_code IN (SELECT code FROM down)
-                    AND s.row_number NOT IN (SELECT number FROM {REJECTED_ROWS.name})
+                SELECT p.row_number,
+                    CASE WHEN p.parent_code IN (SELECT code FROM down) THEN 1
+                        ELSE 0 END
+                FROM placed p
+                WHERE p.code IN (SELECT code FROM down)
+                    AND p.row_number NOT IN (SELECT number FROM {REJECTED_ROWS.name})
                 """  # noqa: S608 (table names are constants)
             )
-            below = [number for (number,) in cursor.fetchall()]
+            left_out = cursor.fetchall()
             problems.add(
                 RowProblem(number, Field.PARENT_CODE, PARENT_REFUSED)
-                for number in below
+                if under
+                else RowProblem(number, Field.CODE, CODE_ROW_REFUSED)
+                for number, under in left_out
             )
-            REJECTED_ROWS.write([(number,) for number in below])
-            cursor.execute(
-                f"""
-                DELETE FROM {STAGE.name}
-                WHERE row_number IN (SELECT number FROM {REJECTED_ROWS.name})
-                """  # noqa: S608 (table names are constants)
-            )
+            REJECTED_ROWS.write([(number,) for number, _under in left_out])
+            for table in (STAGE, HISTORY):
+                cursor.execute(
+                    f"""
+                    DELETE FROM {table.name}
+                    WHERE row_number IN (SELECT number FROM {REJECTED_ROWS.name})
+                    """  # noqa: S608 (table names are constants)
+                )
     finally:
         REJECTED_ROWS.drop()

@@ -5,22 +5,28 @@ writes one, but a generation of the file's tree at a time: one INSERT…SELECT
 per generation, parents before children, each row with its id taken first so
 that its path (the parent's path and its own id as a segment, formatted in SQL as
 ``paths.segment`` does) is written with it; then placements, events, employee
-counts and audit events for all of them at once. A unit of the file opened in the
-past and closed comes in closed, with both dates: that is how a history is
-loaded. An employer is found by BIN or registered from the file's first row of
-that BIN that names a sector; an employer already registered keeps its name and
-sector. A unit without a BIN has no employer: the file says all there is, so that
-an export imported elsewhere gives the same registry.
+counts and audit events for all of them at once. A unit is created under the
+parent it opened under; a unit whose file has a row for each parent it stood
+under is then moved on each later row's date through ``changes.move_unit``, as
+the move service moves one, so that its placements and events are the ones a move
+by hand leaves. A unit of the file opened in the past and closed comes in closed,
+with both dates: that is how a history is loaded. It is closed once the moves are
+made, since a closed unit is neither moved nor moved into. An employer is found
+by BIN or registered from the file's first row of that BIN that names a sector;
+an employer already registered keeps its name and sector. A unit without a BIN
+has no employer: the file says all there is, so that an export imported elsewhere
+gives the same registry.
 
 A registered unit whose names, employer (by BIN) or number of employees differ is
 updated with one statement for all of them and audited as a change made by hand
 is. An empty BIN or number of employees leaves the registered one alone. A new
-parent is a move, made through ``changes.move_unit`` as the move service makes
-it, as of today: the file carries no date of moving. A date closed on an open
-unit liquidates it through the service's closing, which ends its memberships in
-one statement; moves and closings are rare, so they run a unit at a time,
-closings from the bottom of the tree up. Unchanged rows are not written, so a
-file imported twice changes nothing the second time.
+parent in a row without a date is a move as of today; a dated row after the
+unit's last recorded change is a move on its date; both are made through
+``changes.move_unit``. Placements the registry has already change nothing. A date
+closed on an open unit liquidates it through the service's closing, which ends
+its memberships in one statement; moves and closings are rare, so they run a unit
+at a time, closings from the bottom of the tree up. Unchanged rows are not
+written, so a file imported twice changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -53,6 +59,12 @@ SQL_PARTS = {
 }
 UNIT_TYPE = str(OrgUnit._meta.model_name)
 UNIT_FIELDS = ("name_ru", "name_kk", "employer")
+# The units the file opens, each as ``u``.
+NEW_UNITS = "FROM {facts} f JOIN {unit} u ON u.code = f.code WHERE f.is_new = 1"
+EVENTS = """
+    INSERT INTO {event} (unit_id, kind, effective_on, recorded_at, recorded_by_id,
+        parent_before_id, parent_after_id, other_unit_id, note)
+"""
 
 
 @dataclass
@@ -130,14 +142,34 @@ class _Merger:
             self._update_units()
             self._update_employees()
             self._move_units()
+            self._close_new_units()
             self._close_units()
         finally:
             NEW_EMPLOYERS.drop()
         self.result.units_updated = len(self.updated)
-        staged = self._fetch("SELECT COUNT(*) FROM {facts}")[0][0]
-        touched = self.updated | self.moved | self.closed
-        self.result.rows_unchanged = staged - self.result.units_created - len(touched)
+        self.result.units_moved = len(self.moved)
+        self.result.rows_unchanged = self._rows_unchanged()
         return self.result
+
+    def _rows_unchanged(self) -> int:
+        """The rows of registered units the import did not touch.
+
+        A unit with a history has several rows, all touched when it is.
+        """
+        registered = self._fetch("SELECT COUNT(*) FROM {facts} WHERE is_new = 0")[0][0]
+        earlier = dict(
+            self._fetch("""
+                SELECT f.unit_id, COUNT(*) FROM {history} h
+                JOIN {facts} f ON f.code = h.code
+                WHERE f.is_new = 0 GROUP BY f.unit_id
+            """)
+        )
+        touched = self.updated | self.moved | self.closed
+        return (
+            registered
+            + sum(earlier.values())
+            - sum(1 + earlier.get(unit_id, 0) for unit_id in touched)
+        )
 
     def _execute(self, sql: str, params: list[Any] | None = None) -> int:
         with connection.cursor() as cursor:
@@ -183,7 +215,9 @@ class _Merger:
 
         The generation's ids are reserved before its rows are written, so that each
         row's path, the parent's path and its own id as a segment, is written with
-        it and the new rows need no second pass.
+        it and the new rows need no second pass. Each unit is written open, under
+        the parent it opened under (its first row's); ``_close_new_units`` closes
+        those the file closes once the moves are made.
         """
         generations = self._fetch(
             "SELECT generation, COUNT(*) FROM {facts} WHERE is_new = 1 "
@@ -198,52 +232,38 @@ class _Merger:
                     closed_on, merged_into_id)
                 SELECT n.new_id, n.code, n.level, n.parent_id,
                     COALESCE(n.parent_path, '') || {_segment("n.new_id")},
-                    n.name_ru, n.name_kk, n.employer_id, n.region_code, '', n.status,
-                    n.opened, n.closed_on, NULL
+                    n.name_ru, n.name_kk, n.employer_id, n.region_code, '', %s,
+                    n.opened, NULL, NULL
                 FROM (
                     SELECT %s + ROW_NUMBER() OVER (ORDER BY f.row_number) AS new_id,
                         s.code, s.level, p.id AS parent_id,
                         p.path AS parent_path, s.name_ru, s.name_kk,
                         e.id AS employer_id,
-                        COALESCE(p.region_code, '') AS region_code,
-                        CASE WHEN s.closed_on IS NULL THEN %s ELSE %s END AS status,
-                        f.opened, s.closed_on
+                        COALESCE(p.region_code, '') AS region_code, f.opened
                     FROM {{facts}} f
                     JOIN {{stage}} s ON s.row_number = f.row_number
-                    LEFT JOIN {{unit}} p ON p.code = s.parent_code
+                    LEFT JOIN {{history}} h ON h.code = s.code AND h.seq = 1
+                    LEFT JOIN {{unit}} p
+                        ON p.code = COALESCE(h.parent_code, s.parent_code)
                     LEFT JOIN {{employer}} e ON e.bin = s.bin AND s.bin <> ''
                     WHERE f.is_new = 1 AND f.generation = %s
                 ) n
                 """,  # noqa: S608 (constant parts)
-                [
-                    first_id - 1,
-                    UnitStatus.ACTIVE,
-                    UnitStatus.LIQUIDATED,
-                    generation,
-                ],
+                [UnitStatus.ACTIVE, first_id - 1, generation],
             )
 
     def _complete_new_units(self) -> None:
-        """The placements, events, employee counts and audit events of new units."""
-        new = "FROM {facts} f JOIN {unit} u ON u.code = f.code WHERE f.is_new = 1"
+        """The placements, events, employee counts and audit events of new units,
+        open as created; ``_close_new_units`` ends what the file closes."""
+        new = NEW_UNITS
         self._execute(
             "INSERT INTO {placement} (unit_id, parent_id, valid_from, valid_to) "
-            f"SELECT u.id, u.parent_id, u.opened_on, u.closed_on {new}"
+            f"SELECT u.id, u.parent_id, u.opened_on, NULL {new}"
         )
-        events = """
-            INSERT INTO {event} (unit_id, kind, effective_on, recorded_at,
-                recorded_by_id, parent_before_id, parent_after_id, other_unit_id,
-                note)
-        """
         self._execute(
-            events + "SELECT u.id, %s, u.opened_on, %s, %s, NULL, u.parent_id, NULL, "
+            EVENTS + "SELECT u.id, %s, u.opened_on, %s, %s, NULL, u.parent_id, NULL, "
             f"'' {new}",
             [EventKind.CREATED, self.now, self.actor_id],
-        )
-        self._execute(
-            events + "SELECT u.id, %s, u.closed_on, %s, %s, u.parent_id, NULL, NULL, "
-            f"'' {new} AND u.closed_on IS NOT NULL",
-            [EventKind.LIQUIDATED, self.now, self.actor_id],
         )
         self._execute(
             "INSERT INTO {employees} (unit_id, counted_on, employees) "
@@ -260,15 +280,6 @@ class _Merger:
                     on=_iso("u.opened_on"),
                 ),
                 new,
-            ),
-            self._audit_params(),
-        )
-        self._execute(
-            self._audit_sql(
-                _json(
-                    event=f"'{EventKind.LIQUIDATED}'", on=_iso("u.closed_on"), units="1"
-                ),
-                new + " AND u.closed_on IS NOT NULL",
             ),
             self._audit_params(),
         )
@@ -399,21 +410,27 @@ class _Merger:
         self.updated.update(unit_id for unit_id, _employees in changed)
 
     def _move_units(self) -> None:
-        """Each unit under a new parent is moved today, as the move service does."""
+        """Each move the file makes, through the primitive the move service uses.
+
+        Dated moves are made in the order of their dates, then the rows without a
+        date under a new parent move their units as of today.
+        """
         rows = self._fetch("""
-            SELECT f.unit_id, f.parent_code FROM {facts} f
+            SELECT c.code, c.parent_code, c.starts, c.is_new FROM {places} c
+            WHERE c.moves = 1 ORDER BY c.starts, c.row_number
+        """)
+        rows += self._fetch("""
+            SELECT f.code, f.parent_code, NULL, 0 FROM {facts} f
             WHERE f.moved = 1 ORDER BY f.row_number
         """)
-        for unit_id, parent_code in rows:
+        for code, parent_code, on, is_new in rows:
             # Read afresh: an earlier move may have changed either path.
-            unit = OrgUnit.objects.get(pk=unit_id)
+            unit = OrgUnit.objects.get(code=code)
             new_parent = OrgUnit.objects.get(code=parent_code)
             before = unit.parent_id
+            on = self.today if on is None else _date(on)
             changes.move_unit(
-                unit=unit,
-                new_parent=new_parent,
-                on=self.today,
-                recorded_by_id=self.actor_id,
+                unit=unit, new_parent=new_parent, on=on, recorded_by_id=self.actor_id
             )
             record(
                 actor=self.actor,
@@ -423,11 +440,52 @@ class _Merger:
                     "event": EventKind.MOVED,
                     "parent_before": before,
                     "parent": new_parent.pk,
+                    "on": on.isoformat(),
                 },
                 note=self.note,
             )
-        self.moved.update(unit_id for unit_id, _code in rows)
-        self.result.units_moved = len(rows)
+            if not is_new:
+                self.moved.add(unit.pk)
+
+    def _close_new_units(self) -> None:
+        """Close the new units the file has closed, with their last placements.
+
+        Set-based, as ``changes.close_subtree`` leaves each: liquidated on the
+        file's date, the placement then in force ended on it, an event and an
+        audit event.
+        """
+        closed = self._execute(
+            """
+            UPDATE {unit} AS u SET status = %s, closed_on = s.closed_on
+            FROM {facts} f, {stage} s
+            WHERE u.code = f.code AND s.row_number = f.row_number AND f.is_new = 1
+                AND s.closed_on IS NOT NULL
+            """,
+            [UnitStatus.LIQUIDATED],
+        )
+        if not closed:
+            return
+        self._execute("""
+            UPDATE {placement} AS pc SET valid_to = u.closed_on
+            FROM {facts} f, {unit} u
+            WHERE u.code = f.code AND f.is_new = 1 AND u.closed_on IS NOT NULL
+                AND pc.unit_id = u.id AND pc.valid_to IS NULL
+        """)
+        closing = NEW_UNITS + " AND u.closed_on IS NOT NULL"
+        self._execute(
+            EVENTS + "SELECT u.id, %s, u.closed_on, %s, %s, u.parent_id, NULL, NULL, "
+            f"'' {closing}",
+            [EventKind.LIQUIDATED, self.now, self.actor_id],
+        )
+        self._execute(
+            self._audit_sql(
+                _json(
+                    event=f"'{EventKind.LIQUIDATED}'", on=_iso("u.closed_on"), units="1"
+                ),
+                closing,
+            ),
+            self._audit_params(),
+        )
 
     def _close_units(self) -> None:
         """Liquidate the units the file closes, deepest first, with their members."""

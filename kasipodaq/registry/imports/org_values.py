@@ -10,10 +10,13 @@ a parent of the wrong level, duplicate codes, cycles) are not made here.
 Levels and sectors are recognised by their names in Russian, Kazakh and English and
 the short words staff use («ЦК», «ППО», «вуз»…). A parent code is required except of
 the central committee, which must have none; when the level cannot be read the
-parent code is not judged. A BIN follows ``kasipodaq.orgtree.bin`` (12 digits, a
-registration month, the kind digit, the check digit); a BIN Excel stored as a number
-and so lost its leading zeros (registrations of 2000–2009) is restored only when the
-padded value is a valid BIN. Dates are read as in member files.
+parent code is not judged. A unit that moved has a row for each parent it stood
+under, each with the date it came under it (``PLACED_FROM``); the central committee
+stands under no parent, so it has no such date. A BIN follows
+``kasipodaq.orgtree.bin`` (12 digits, a registration month, the kind digit, the
+check digit); a BIN Excel stored as a number and so lost its leading zeros
+(registrations of 2000–2009) is restored only when the padded value is a valid
+BIN. Dates are read as in member files.
 """
 
 from __future__ import annotations
@@ -74,6 +77,7 @@ class OrgRow(NamedTuple):
     employees: int | None
     opened_on: dt.date | None
     closed_on: dt.date | None
+    placed_from: dt.date | None = None
 
 
 LEVELS = _lookup(
@@ -291,6 +295,7 @@ ORDER = (
     Field.EMPLOYEES,
     Field.OPENED_ON,
     Field.CLOSED_ON,
+    Field.PLACED_FROM,
 )
 
 
@@ -317,6 +322,7 @@ class OrgRowParser:
             c_employees,
             c_opened,
             c_closed,
+            c_placed,
         ) = self.indices
         values = row.values + self.padding
         number = row.number
@@ -409,6 +415,16 @@ class OrgRowParser:
                 add(RowProblem(number, Field.CLOSED_ON, FUTURE_DATE))
             elif opened_on is not None and closed_on <= opened_on:
                 add(RowProblem(number, Field.CLOSED_ON, CLOSED_NOT_AFTER_OPENED))
+        placed_from: dt.date | None = None
+        raw = values[c_placed]
+        if raw:
+            placed_from = parse_date(raw, today=today)
+            if level == CENTRAL:
+                add(RowProblem(number, Field.PLACED_FROM, CENTRAL_WITH_PARENT))
+            elif placed_from is None:
+                add(RowProblem(number, Field.PLACED_FROM, DATE_FORMAT))
+            elif placed_from > today:
+                add(RowProblem(number, Field.PLACED_FROM, FUTURE_DATE))
 
         if problems or level is None:
             return None, problems
@@ -425,6 +441,7 @@ class OrgRowParser:
                 employees,
                 opened_on,
                 closed_on,
+                placed_from,
             ),
             problems,
         )

@@ -143,6 +143,13 @@ MOVE_SAME_DAY = "move_same_day"
 BIN_REPEATED = "bin_repeated"
 BIN_TAKEN = "bin_taken"
 SECTOR_REQUIRED = "sector_required"
+# The placements of a unit with a row per parent it stood under (org_checks.py).
+PLACED_REPEATED = "placed_repeated"
+PLACED_OPENED = "placed_opened"
+PLACED_AFTER_CLOSED = "placed_after_closed"
+PLACED_SAME_PARENT = "placed_same_parent"
+PLACEMENT_CHANGED = "placement_changed"
+CODE_ROW_REFUSED = "code_row_refused"
 
 MESSAGES: dict[str, StrOrPromise] = {
     REQUIRED: gettext_lazy("«%(column)s» is empty: it is required."),
@@ -253,8 +260,9 @@ MESSAGES: dict[str, StrOrPromise] = {
         "imported either."
     ),
     CODE_REPEATED: gettext_lazy(
-        "«%(column)s»: this code is also at row %(row)s; each organization is "
-        "listed once."
+        "«%(column)s»: this code is also at row %(row)s. An organization is listed "
+        "once, or once for each parent it stood under, each row with the date it "
+        "came under that parent."
     ),
     CODE_OUT_OF_SCOPE: gettext_lazy(
         "«%(column)s»: this code belongs to an organization you do not manage."
@@ -340,6 +348,31 @@ MESSAGES: dict[str, StrOrPromise] = {
         "«%(column)s» is empty: no employer has this BIN yet, and registering one "
         "needs its sector."
     ),
+    PLACED_REPEATED: gettext_lazy(
+        "«%(column)s»: row %(row)s of this organization has the same date; each "
+        "row of an organization is a period under one parent, from its own date."
+    ),
+    PLACED_OPENED: gettext_lazy(
+        "«%(column)s»: an organization's first row runs from the date it opened "
+        "(leave this empty there or write that date), and every later row from a "
+        "later date."
+    ),
+    PLACED_AFTER_CLOSED: gettext_lazy(
+        "«%(column)s» must be earlier than the date the organization closed."
+    ),
+    PLACED_SAME_PARENT: gettext_lazy(
+        "«%(column)s»: the organization already stands under this parent until "
+        "this row's date; a later row names the parent it moved to."
+    ),
+    PLACEMENT_CHANGED: gettext_lazy(
+        "«%(column)s»: the registry's history of this organization differs here "
+        "(another parent, or a move on another date), and an import adds to a "
+        "history but does not rewrite it."
+    ),
+    CODE_ROW_REFUSED: gettext_lazy(
+        "«%(column)s»: another row of this organization has a problem, so this row "
+        "was not imported either."
+    ),
 }
 
 FIELD_LABELS: dict[Field, StrOrPromise] = {
@@ -367,6 +400,7 @@ FIELD_LABELS: dict[Field, StrOrPromise] = {
     Field.EMPLOYEES: gettext_lazy("employees"),
     Field.OPENED_ON: gettext_lazy("opened on"),
     Field.CLOSED_ON: gettext_lazy("closed on"),
+    Field.PLACED_FROM: gettext_lazy("under this parent from"),
 }
 
 

@@ -14,24 +14,32 @@ from kasipodaq.registry.services.organizations import (
     leave_union,
     liquidate_organization,
     merge_organization,
+    move_organization,
 )
 from kasipodaq.registry.services.termination import end_membership
 from kasipodaq.registry.tests.factories import Tree, make_unit
 
 MERGED_ON = dt.date(2022, 6, 1)
 CLOSED_ON = dt.date(2023, 3, 1)
+# A region formed in 2022 takes over a district committee opened long before it.
+NEW_REGION_ON = dt.date(2022, 1, 1)
+TAKEN_OVER_ON = dt.date(2022, 7, 1)
+MOVED_ON = dt.date(2021, 1, 1)
 
 
 @dataclass
 class History:
     """A registry with a past: every category, every reason for leaving, a
-    returning member, a merged, a liquidated and a departed organization."""
+    returning member, a merged, a liquidated and a departed organization, a
+    district taken over by a region opened after it, and a school moved before
+    it was liquidated."""
 
     tree: Tree
     # Who ended a membership for each reason.
     left_for: dict[str, Person] = field(default_factory=dict)
     returning: Person | None = None
     group: OrgUnit | None = None
+    new_region: OrgUnit | None = None
 
 
 @pytest.fixture
@@ -80,12 +88,24 @@ def history(tree: Tree) -> History:
     )
     merge_organization(actor=admin, unit=p[1], into=p[0], on=MERGED_ON)
     made.left_for[LeaveReason.TRANSFER] = moved.person
-    # The third primary leaves the union; the fourth is liquidated.
+    # The third primary leaves the union; the fourth moves to the first district
+    # and is liquidated there.
     gone = tree.admit(p[2], last_name="Галиева")
     leave_union(actor=admin, unit=p[2], on=CLOSED_ON)
     made.left_for[LeaveReason.ORG_LEFT_UNION] = gone.person
     closed = tree.admit(p[3], last_name="Данияров", sex="M")
+    move_organization(actor=admin, unit=p[3], new_parent=tree.districts[0], on=MOVED_ON)
     liquidate_organization(actor=admin, unit=p[3], on=CLOSED_ON)
+    # A region opened in 2022 takes over the last district, with its schools.
+    made.new_region = make_unit(
+        tree.central, Level.REGION, name="Новая область", opened_on=NEW_REGION_ON
+    )
+    move_organization(
+        actor=admin,
+        unit=tree.districts[3],
+        new_parent=made.new_region,
+        on=TAKEN_OVER_ON,
+    )
     made.left_for[LeaveReason.ORG_LIQUIDATED] = closed.person
     # Every level and sector, and employees counted twice.
     made.group = make_unit(p[0], Level.GROUP, name="Профгруппа 1")

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from kasipodaq.audit.models import AuditAction, AuditEvent
 from kasipodaq.core.dates import today
-from kasipodaq.orgtree.models import OrgUnit
+from kasipodaq.orgtree.models import OrgPlacement, OrgUnit
 from kasipodaq.registry import exports
 from kasipodaq.registry.imports.headers import guess_mapping
 from kasipodaq.registry.imports.org_values import org_row_parser
@@ -162,9 +162,15 @@ def test_a_directory_that_does_not_exist_is_refused(tree, tmp_path, command):
 
 @pytest.mark.parametrize("suffix", FORMATS)
 def test_export_orgs_writes_the_tree_parents_first(history, tmp_path, suffix):
+    """A row per placement, by path: a unit that moved has a row per parent."""
     path = tmp_path / f"orgs.{suffix}"
     printed = run("export_orgs", str(path))
-    codes = list(OrgUnit.objects.order_by("path").values_list("code", flat=True))
+    codes = list(
+        OrgPlacement.objects.order_by("unit__path", "valid_from").values_list(
+            "unit__code", flat=True
+        )
+    )
+    assert len(codes) > OrgUnit.objects.count()
     assert printed == f"{len(codes)} rows written to {path}.\n"
     assert org_codes_of(path) == codes
 
@@ -174,9 +180,9 @@ def test_export_orgs_of_a_subtree(history, tmp_path):
     path = tmp_path / "orgs.csv"
     run("export_orgs", str(path), "--org", region.code)
     assert org_codes_of(path) == list(
-        OrgUnit.objects.in_subtree(region)
-        .order_by("path")
-        .values_list("code", flat=True)
+        OrgPlacement.objects.filter(unit__in=OrgUnit.objects.in_subtree(region))
+        .order_by("unit__path", "valid_from")
+        .values_list("unit__code", flat=True)
     )
 
 

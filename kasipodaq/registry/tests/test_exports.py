@@ -19,7 +19,13 @@ from django.utils import translation
 from kasipodaq.access.perms import Role
 from kasipodaq.audit.models import AuditAction, AuditEvent
 from kasipodaq.core.dates import today
-from kasipodaq.orgtree.models import EmployeeCount, Level, OrgUnit, Sector
+from kasipodaq.orgtree.models import (
+    EmployeeCount,
+    Level,
+    OrgPlacement,
+    OrgUnit,
+    Sector,
+)
 from kasipodaq.registry import exports
 from kasipodaq.registry.imports.headers import Field, guess_mapping
 from kasipodaq.registry.imports.org_values import org_row_parser
@@ -27,7 +33,12 @@ from kasipodaq.registry.imports.reading import Row, open_table
 from kasipodaq.registry.imports.values import member_row_parser
 from kasipodaq.registry.models import Category, LeaveReason, Membership, Person
 from kasipodaq.registry.services.termination import end_membership
-from kasipodaq.registry.tests.conftest import MERGED_ON
+from kasipodaq.registry.tests.conftest import (
+    CLOSED_ON,
+    MERGED_ON,
+    MOVED_ON,
+    TAKEN_OVER_ON,
+)
 from kasipodaq.registry.tests.factories import FOUNDED, grant
 
 pytestmark = pytest.mark.django_db
@@ -366,6 +377,7 @@ def test_org_columns_are_those_of_an_organization_import_file(language):
     assert fields == [
         Field.CODE,
         Field.PARENT_CODE,
+        Field.PLACED_FROM,
         Field.LEVEL,
         Field.NAME_RU,
         Field.NAME_KK,
@@ -463,23 +475,27 @@ def test_every_history_row_parses_back_as_it_was(history, tmp_path, language, su
 
 
 def test_org_rows_put_parents_first_and_spell_out_codes(history):
-    """Parents precede children; level and sector in words; the employer's BIN;
-    the latest count of employees; a merged unit keeps the parent it had."""
+    """Today's parents precede their children; level and sector in words; the
+    employer's BIN; the latest count of employees; a merged unit keeps the parent
+    it had."""
     tree = history.tree
     p = tree.primaries
     with translation.override("en"):
         rows = list(exports.org_rows(OrgUnit.objects.all()))
-    seen: set[str] = set()
-    for row in rows:
-        assert row[1] is None or row[1] in seen, row
-        seen.add(row[0])
-    assert len(rows) == OrgUnit.objects.count()
+    first_row: dict[str, int] = {}
+    for number, row in enumerate(rows):
+        first_row.setdefault(row[0], number)
+    # A unit's last row is its placement today.
     by_code = {row[0]: row for row in rows}
+    for code, row in by_code.items():
+        assert row[1] is None or first_row[row[1]] < first_row[code], row
+    assert len(rows) == OrgPlacement.objects.count()
     first = OrgUnit.objects.select_related("employer").get(pk=p[0].pk)
     assert first.employer is not None
     assert by_code[first.code] == (
         first.code,
         tree.districts[0].code,
+        None,
         "Primary organization",
         first.name_ru,
         first.name_kk,
@@ -489,20 +505,46 @@ def test_org_rows_put_parents_first_and_spell_out_codes(history):
         FOUNDED,
         None,
     )
-    assert by_code[tree.central.code][1:3] == (None, "Central committee")
+    assert by_code[tree.central.code][1:4] == (None, None, "Central committee")
     merged = by_code[p[1].code]
-    assert (merged[1], merged[9]) == (tree.districts[0].code, MERGED_ON)
-    assert by_code[p[3].code][6] == "Other"
+    assert (merged[1], merged[10]) == (tree.districts[0].code, MERGED_ON)
+    assert by_code[p[3].code][7] == "Other"
     assert history.group is not None
-    assert by_code[history.group.code][1:3] == (p[0].code, "Union group")
-    assert by_code[history.group.code][5:8] == (None, "", None)
+    assert by_code[history.group.code][1:4] == (p[0].code, None, "Union group")
+    assert by_code[history.group.code][6:9] == (None, "", None)
+
+
+def test_a_unit_that_moved_has_a_row_for_each_parent_it_stood_under(history):
+    """The first from the date it opened, with no date of its own; each later one
+    from the date it moved; the rest of the row the same. One never moved has one
+    row."""
+    tree = history.tree
+    assert history.new_region is not None
+    with translation.override("en"):
+        rows = list(exports.org_rows(OrgUnit.objects.all()))
+    of = {
+        code: [row for row in rows if row[0] == code] for code in {r[0] for r in rows}
+    }
+    district = tree.districts[3]
+    assert [row[1:3] for row in of[district.code]] == [
+        (tree.regions[1].code, None),
+        (history.new_region.code, TAKEN_OVER_ON),
+    ]
+    assert of[district.code][0][3:] == of[district.code][1][3:]
+    school = tree.primaries[3]
+    assert [(row[1], row[2], row[10]) for row in of[school.code]] == [
+        (tree.districts[1].code, None, CLOSED_ON),
+        (tree.districts[0].code, MOVED_ON, CLOSED_ON),
+    ]
+    assert [row[1:3] for row in of[tree.primaries[6].code]] == [(district.code, None)]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("suffix", FORMATS)
 def test_every_org_row_parses_back_as_it_was(history, tmp_path, language, suffix):
     """The organization importer reads every exported row without a problem, and
-    reads the values of the registry: every level and sector, in any language."""
+    reads the values of the registry: every level and sector, in any language,
+    and every placement."""
     with translation.override(language):
         sheet = exports.org_rows(OrgUnit.objects.all())
     headers, rows = read_back(sheet, tmp_path / f"orgs.{suffix}")
@@ -517,11 +559,13 @@ def test_every_org_row_parses_back_as_it_was(history, tmp_path, language, suffix
     latest = dict(
         EmployeeCount.objects.order_by("counted_on").values_list("unit_id", "employees")
     )
-    units = OrgUnit.objects.select_related("parent", "employer").order_by("path")
+    placements = OrgPlacement.objects.select_related(
+        "parent", "unit__employer"
+    ).order_by("unit__path", "valid_from")
     assert parsed == [
         (
             u.code,
-            u.parent.code if u.parent else "",
+            pl.parent.code if pl.parent else "",
             u.level,
             u.name_ru,
             u.name_kk,
@@ -530,11 +574,14 @@ def test_every_org_row_parses_back_as_it_was(history, tmp_path, language, suffix
             latest.get(u.pk),
             u.opened_on,
             u.closed_on,
+            None if pl.valid_from == u.opened_on else pl.valid_from,
         )
-        for u in units
+        for pl in placements
+        for u in [pl.unit]
     ]
     assert {row[2] for row in parsed} == set(Level.values)
     assert {row[6] for row in parsed} == {"", *Sector.values}
+    assert {row[10] for row in parsed} > {None}
 
 
 @pytest.mark.parametrize("make", [exports.member_history_rows, exports.org_rows])

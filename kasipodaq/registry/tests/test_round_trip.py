@@ -1,9 +1,10 @@
 """Moving a registry: what is exported and imported into an empty install is the same.
 
 The files carry the organizations (code, parent, level, names, employer's BIN and
-sector, latest number of employees, dates opened and closed) and every membership
-period of every person; after `export-orgs` and `export-members` here and
-`import-orgs` and `import-members` into an empty database, all of that is equal.
+sector, latest number of employees, dates opened and closed, and every parent each
+stood under, from when to when) and every membership period of every person; after
+`export-orgs` and `export-members` here and `import-orgs` and `import-members` into
+an empty database, all of that is equal, so the tree of any past date is too.
 Phones are compared as digits: the import keeps them in one written form.
 """
 
@@ -16,9 +17,11 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 
 from kasipodaq.access.models import RoleGrant
 from kasipodaq.audit.models import AuditEvent
+from kasipodaq.orgtree.as_of import subtree_ids_as_of
 from kasipodaq.orgtree.models import (
     EmployeeCount,
     Employer,
@@ -26,8 +29,9 @@ from kasipodaq.orgtree.models import (
     OrgPlacement,
     OrgUnit,
 )
-from kasipodaq.registry.models import ImportJob, Membership, Person
-from kasipodaq.registry.tests.conftest import History
+from kasipodaq.registry.demo.builder import DemoSpec, build_demo
+from kasipodaq.registry.models import ImportJob, ImportStatus, Membership, Person
+from kasipodaq.registry.tests.conftest import NEW_REGION_ON, TAKEN_OVER_ON, History
 
 NON_DIGITS = re.compile(r"\D")
 
@@ -83,7 +87,18 @@ def _registry() -> dict[str, Any]:
             "leave_reason",
         )
     )
-    return {"units": units, "people": people, "memberships": memberships}
+    placements = sorted(
+        OrgPlacement.objects.values_list(
+            "unit__code", "parent__code", "valid_from", "valid_to"
+        ),
+        key=lambda row: (row[0], row[2]),
+    )
+    return {
+        "units": units,
+        "placements": placements,
+        "people": people,
+        "memberships": memberships,
+    }
 
 
 def _empty_the_database() -> None:
@@ -119,8 +134,18 @@ def test_an_export_imported_into_an_empty_database_gives_the_same_registry(
 
     after = _registry()
     assert after["units"] == before["units"]
+    assert after["placements"] == before["placements"]
     assert after["memberships"] == before["memberships"]
     assert after["people"] == before["people"]
+    # The district the new region took over stood under the old one before.
+    district = OrgUnit.objects.get(code=history.tree.districts[3].code)
+    old_region = OrgUnit.objects.get(code=history.tree.regions[1].code)
+    assert history.new_region is not None
+    new_region = OrgUnit.objects.get(code=history.new_region.code)
+    assert district.pk in subtree_ids_as_of(old_region, NEW_REGION_ON)
+    assert district.pk not in subtree_ids_as_of(new_region, NEW_REGION_ON)
+    assert district.pk in subtree_ids_as_of(new_region, TAKEN_OVER_ON)
+    assert district.pk not in subtree_ids_as_of(old_region, TAKEN_OVER_ON)
 
 
 def test_importing_the_export_again_changes_nothing(
@@ -139,3 +164,31 @@ def test_importing_the_export_again_changes_nothing(
     assert _registry() == before
     # Only the two exports' own events were added: the imports changed nothing.
     assert AuditEvent.objects.count() == events
+
+
+def test_the_demo_exported_imports_into_an_empty_database(
+    db: None, tmp_path: Path
+) -> None:
+    """The demo union, with its regions of 2022, its merger and the region that
+    left, comes back whole from its own files: no row refused, the same units
+    and placements, the same memberships."""
+    build_demo(DemoSpec(members=500), reset=True)
+    orgs, members = tmp_path / "orgs.csv", tmp_path / "members.csv"
+    call_command("export_orgs", str(orgs), stdout=StringIO())
+    call_command("export_members", str(members), stdout=StringIO())
+    before = _registry()
+    moved = OrgPlacement.objects.exclude(valid_from=F("unit__opened_on"))
+    assert moved.filter(unit__code__startswith="10-").exists()
+    assert len(before["units"]) > 100
+    _empty_the_database()
+
+    for command, path in (("import_orgs", orgs), ("import_members", members)):
+        # A refused row would fail the command.
+        call_command(command, str(path), stdout=StringIO(), stderr=StringIO())
+        job = ImportJob.objects.latest("pk")
+        assert (job.status, job.rows_rejected) == (ImportStatus.DONE, 0)
+
+    after = _registry()
+    assert after["units"] == before["units"]
+    assert after["placements"] == before["placements"]
+    assert after["memberships"] == before["memberships"]

@@ -67,6 +67,12 @@ ORG_HEADERS = [
     ("Численность работников", Field.EMPLOYEES),
     ("Дата открытия", Field.OPENED_ON),
     ("Дата закрытия", Field.CLOSED_ON),
+    ("В составе с", Field.PLACED_FROM),
+    ("Дата перевода", Field.PLACED_FROM),
+    ("Құрамына енген күні", Field.PLACED_FROM),
+    ("Under this parent from", Field.PLACED_FROM),
+    ("Placed from", Field.PLACED_FROM),
+    ("Moved on", Field.PLACED_FROM),
 ]
 
 
@@ -120,8 +126,20 @@ def test_mapping_of_an_org_file():
     assert mapping.index(Field.CODE) == 0
     assert mapping.index(Field.PARENT_CODE) == 2
     assert mapping.index(Field.NAME_KK) == 7
+    assert mapping.index(Field.PLACED_FROM) == 15
     # Later spellings of fields already placed are listed as unrecognised.
-    assert [position for position, _header in mapping.unrecognised] == [1, 3, 6, 8, 10]
+    assert [position for position, _header in mapping.unrecognised] == [
+        1,
+        3,
+        6,
+        8,
+        10,
+        16,
+        17,
+        18,
+        19,
+        20,
+    ]
 
 
 @pytest.mark.parametrize(

@@ -40,6 +40,7 @@ from kasipodaq.registry.models import (
 from kasipodaq.registry.services.imports import confirm_import, open_import, run_import
 from kasipodaq.registry.services.organizations import liquidate_organization
 from kasipodaq.registry.tests.factories import (
+    FOUNDED,
     Tree,
     grant,
     make_unit,
@@ -50,6 +51,9 @@ HEADER = (
     "Код;Код вышестоящей;Уровень;Наименование (рус);Атауы (қаз);БИН;Отрасль;"
     "Численность работников;Дата открытия;Дата закрытия"
 )
+# With the date each row's parent holds the unit from («Дата перевода» in Russian
+# staff files too).
+PLACED_HEADER = HEADER + ";В составе с"
 LEVEL_WORDS: dict[str, str] = {
     Level.CENTRAL: "ЦК",
     Level.REGION: "областная",
@@ -60,6 +64,12 @@ LEVEL_WORDS: dict[str, str] = {
 # The problem codes of organization files found across rows and in the registry.
 ORG_CHECK_CODES = (
     "code_repeated",
+    "code_row_refused",
+    "placed_repeated",
+    "placed_opened",
+    "placed_after_closed",
+    "placed_same_parent",
+    "placement_changed",
     "code_out_of_scope",
     "parent_unknown",
     "parent_level",
@@ -89,9 +99,11 @@ def _data_dir(settings: Any, tmp_path: Path) -> None:
     settings.DATA_DIR = tmp_path / "data"
 
 
-def _file(tmp_path: Path, lines: list[str], name: str = "orgs.csv") -> Path:
+def _file(
+    tmp_path: Path, lines: list[str], name: str = "orgs.csv", header: str = HEADER
+) -> Path:
     path = tmp_path / name
-    path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
     return path
 
 
@@ -107,21 +119,22 @@ def _row(
     employees: str = "",
     opened: str = "",
     closed: str = "",
+    placed: str = "",
 ) -> str:
-    return ";".join(
-        [
-            code,
-            parent,
-            LEVEL_WORDS[level],
-            name or f"Организация {code}",
-            name_kk or f"Ұйым {code}",
-            bin_,
-            sector,
-            employees,
-            opened,
-            closed,
-        ]
-    )
+    """A row; with a date under its parent, a row of a file with that column."""
+    cells = [
+        code,
+        parent,
+        LEVEL_WORDS[level],
+        name or f"Организация {code}",
+        name_kk or f"Ұйым {code}",
+        bin_,
+        sector,
+        employees,
+        opened,
+        closed,
+    ]
+    return ";".join([*cells, placed] if placed else cells)
 
 
 def _primary(code: str, parent: str, **values: str) -> str:
@@ -156,9 +169,11 @@ def _import(actor: Any, path: Path, mode: str = ImportMode.ALL_OR_NOTHING) -> Im
     return run_import(job)
 
 
-def _check(actor: Any, tmp_path: Path, lines: list[str]) -> list[tuple[Any, ...]]:
+def _check(
+    actor: Any, tmp_path: Path, lines: list[str], header: str = HEADER
+) -> list[tuple[Any, ...]]:
     """The problems of a file checked only, each as (row, field, code, other row)."""
-    job = _import(actor, _file(tmp_path, lines), mode=ImportMode.CHECK)
+    job = _import(actor, _file(tmp_path, lines, header=header), mode=ImportMode.CHECK)
     assert job.status in (ImportStatus.CHECKED, ImportStatus.REJECTED), job.error
     return _problems(job)
 
@@ -458,6 +473,7 @@ def test_a_new_parent_moves_the_unit_with_its_subtree_as_of_today(
         "event": "moved",
         "parent_before": old_region.pk,
         "parent": new_region.pk,
+        "on": today().isoformat(),
     }
 
 
@@ -898,6 +914,328 @@ def test_a_closing_must_not_rewrite_history(tree: Tree, tmp_path: Path) -> None:
     assert (3, "closed_on", "members_after_closing", 0) in problems
     assert (4, "closed_on", "closed_before_last_change", 0) in problems
     assert (5, "closed_on", "central_not_closed", 0) in problems
+
+
+# Units that moved: a row for each parent, each from its own date.
+
+TAKEN_OVER = dt.date(2022, 7, 1)
+
+
+def _placements(unit: OrgUnit) -> list[tuple[str | None, dt.date, dt.date | None]]:
+    return [
+        (p.parent.code if p.parent else None, p.valid_from, p.valid_to)
+        for p in unit.placements.select_related("parent").order_by("valid_from")
+    ]
+
+
+def _taken_over_file(tmp_path: Path, prefix: str, central: OrgUnit) -> Path:
+    """Two regions, the second opened in 2022, and a district with a school that
+    opened under the first in 2001 and came under the second on 1 July 2022: its
+    later row first, as a file may have it."""
+    return _file(
+        tmp_path,
+        [
+            _row(f"{prefix}OLD", central.code, Level.REGION, opened="01.01.2001"),
+            _row(f"{prefix}NEW", central.code, Level.REGION, opened="01.01.2022"),
+            _row(
+                f"{prefix}D",
+                f"{prefix}NEW",
+                Level.DISTRICT,
+                opened="01.01.2001",
+                placed="01.07.2022",
+            ),
+            _row(f"{prefix}D", f"{prefix}OLD", Level.DISTRICT, opened="01.01.2001"),
+            _primary(f"{prefix}P", f"{prefix}D", opened="01.09.2005"),
+        ],
+        header=PLACED_HEADER,
+    )
+
+
+def test_a_district_taken_over_by_a_later_region_loads_as_moved_by_hand(
+    db: None, tmp_path: Path
+) -> None:
+    """Created under the region it opened under, then moved on its row's date:
+    placements and events as ``changes.move_unit`` leaves them, and the tree of
+    a date before the move is the old one."""
+    central = make_unit(None, Level.CENTRAL, name="ЦК")
+    by_hand = {}
+    for suffix, opened in (("OLD", dt.date(2001, 1, 1)), ("NEW", dt.date(2022, 1, 1))):
+        by_hand[suffix] = changes.open_unit(
+            parent=central,
+            level=Level.REGION,
+            code=f"H-{suffix}",
+            name_ru=f"Организация F-{suffix}",
+            name_kk=f"Ұйым F-{suffix}",
+            opened_on=opened,
+        )
+    district = changes.open_unit(
+        parent=by_hand["OLD"],
+        level=Level.DISTRICT,
+        code="H-D",
+        name_ru="Организация F-D",
+        name_kk="Ұйым F-D",
+        opened_on=dt.date(2001, 1, 1),
+    )
+    changes.open_unit(
+        parent=district,
+        level=Level.PRIMARY,
+        code="H-P",
+        name_ru="Организация F-P",
+        name_kk="Ұйым F-P",
+        employer=Employer.objects.create(
+            bin=valid_bin(),
+            name_ru="Организация F-P",
+            name_kk="Ұйым F-P",
+            sector=Sector.SCHOOL,
+        ),
+        opened_on=dt.date(2005, 9, 1),
+    )
+    changes.move_unit(unit=district, new_parent=by_hand["NEW"], on=TAKEN_OVER)
+
+    job = _import(None, _taken_over_file(tmp_path, "F-", central))
+
+    assert job.status == ImportStatus.DONE, _problems(job)
+    assert job.result == {
+        "units_created": 4,
+        "units_updated": 0,
+        "units_moved": 0,
+        "units_closed": 0,
+        "employers_created": 1,
+        "rows_unchanged": 0,
+    }
+    for suffix in ("OLD", "NEW", "D", "P"):
+        by_file = OrgUnit.objects.get(code=f"F-{suffix}")
+        assert _describe(by_file, "F-") == _describe(
+            OrgUnit.objects.get(code=f"H-{suffix}"), "H-"
+        )
+        parent_path = by_file.parent.path if by_file.parent else ""
+        assert by_file.path == child_path(parent_path, by_file.pk)
+    old, new, moved, school = (
+        OrgUnit.objects.get(code=f"F-{suffix}") for suffix in ("OLD", "NEW", "D", "P")
+    )
+    assert _placements(moved) == [
+        ("F-OLD", dt.date(2001, 1, 1), TAKEN_OVER),
+        ("F-NEW", TAKEN_OVER, None),
+    ]
+    event = moved.events.get(kind=EventKind.MOVED)
+    assert (event.parent_before, event.parent_after, event.effective_on) == (
+        old,
+        new,
+        TAKEN_OVER,
+    )
+    before, after = dt.date(2022, 6, 30), TAKEN_OVER
+    assert set(subtree_ids_as_of(old, before)) == {old.pk, moved.pk, school.pk}
+    assert set(subtree_ids_as_of(new, before)) == {new.pk}
+    assert set(subtree_ids_as_of(old, after)) == {old.pk}
+    assert set(subtree_ids_as_of(new, after)) == {new.pk, moved.pk, school.pk}
+    (audit,) = [e for e in _org_events(job) if _after(e)["event"] == "moved"]
+    assert audit.object_id == moved.pk
+    assert audit.after == {
+        "event": "moved",
+        "parent_before": old.pk,
+        "parent": new.pk,
+        "on": "2022-07-01",
+    }
+
+
+def test_importing_a_history_again_changes_nothing(db: None, tmp_path: Path) -> None:
+    """Every placement is in the registry already: no move, no row, no event."""
+    central = make_unit(None, Level.CENTRAL, name="ЦК")
+    path = _taken_over_file(tmp_path, "F-", central)
+    first = _import(None, path)
+    assert first.status == ImportStatus.DONE, _problems(first)
+    before = _registry()
+
+    again = _import(None, path)
+
+    assert again.status == ImportStatus.DONE, _problems(again)
+    assert again.result["rows_unchanged"] == 5
+    assert sum(again.result.values()) == 5
+    assert _registry() == before
+
+
+def test_a_unit_that_moved_and_closed_loads_closed_as_do_parents_closed_later(
+    tree: Tree, tmp_path: Path
+) -> None:
+    """A school moved in 2010 into a district closed in 2018, and itself closed in
+    2016: both come in closed, the school's last placement ended with it."""
+    region = tree.regions[0].code
+    lines = [
+        _row("ND1", region, Level.DISTRICT, opened="01.01.2001"),
+        _row("ND2", region, Level.DISTRICT, opened="01.01.2001", closed="01.01.2018"),
+        _primary("NP", "ND1", opened="01.09.2005", closed="01.06.2016"),
+        _primary(
+            "NP", "ND2", opened="01.09.2005", closed="01.06.2016", placed="01.09.2010"
+        ),
+    ]
+
+    job = _import(tree.admin, _file(tmp_path, lines, header=PLACED_HEADER))
+
+    assert job.status == ImportStatus.DONE, _problems(job)
+    school, closed_district = (OrgUnit.objects.get(code=c) for c in ("NP", "ND2"))
+    assert (school.status, school.closed_on) == (
+        UnitStatus.LIQUIDATED,
+        dt.date(2016, 6, 1),
+    )
+    assert school.parent == closed_district
+    assert _placements(school) == [
+        ("ND1", dt.date(2005, 9, 1), dt.date(2010, 9, 1)),
+        ("ND2", dt.date(2010, 9, 1), dt.date(2016, 6, 1)),
+    ]
+    assert [e.kind for e in school.events.all()] == [
+        EventKind.CREATED,
+        EventKind.MOVED,
+        EventKind.LIQUIDATED,
+    ]
+    assert _placements(closed_district) == [
+        (region, dt.date(2001, 1, 1), dt.date(2018, 1, 1))
+    ]
+    assert closed_district.status == UnitStatus.LIQUIDATED
+
+
+def test_a_dated_row_moves_a_registered_unit_on_its_date(
+    tree: Tree, tmp_path: Path
+) -> None:
+    """A single row with «Дата перевода», or the unit's rows with a new last one:
+    a move on that date, not as of today; the rows the registry has change
+    nothing, the second time all of them."""
+    district, school = tree.districts[0], tree.primaries[0]
+    r0, r1 = tree.regions[0].code, tree.regions[1].code
+    d1 = tree.districts[1].code
+    lines = [
+        _as_registered(district),
+        _as_registered(district).replace(f";{r0};", f";{r1};") + ";01.03.2024",
+        _as_registered(school).replace(f";{district.code};", f";{d1};") + ";15.05.2023",
+    ]
+    path = _file(tmp_path, lines, header=HEADER + ";Дата перевода")
+
+    job = _import(tree.admin, path)
+
+    assert job.status == ImportStatus.DONE, _problems(job)
+    assert (job.result["units_moved"], job.result["rows_unchanged"]) == (2, 0)
+    district.refresh_from_db()
+    school.refresh_from_db()
+    assert _placements(district) == [
+        (r0, FOUNDED, dt.date(2024, 3, 1)),
+        (r1, dt.date(2024, 3, 1), None),
+    ]
+    assert _placements(school) == [
+        (district.code, FOUNDED, dt.date(2023, 5, 15)),
+        (d1, dt.date(2023, 5, 15), None),
+    ]
+    assert district.path == child_path(tree.regions[1].path, district.pk)
+    assert school.events.get(kind=EventKind.MOVED).effective_on == dt.date(2023, 5, 15)
+    before = _registry()
+    again = _import(tree.admin, path)
+    assert again.result["rows_unchanged"] == 3
+    assert _registry() == before
+
+
+def test_a_history_that_differs_from_the_registry_is_not_rewritten(
+    tree: Tree, tmp_path: Path
+) -> None:
+    """Up to a unit's last change, its rows must be the registry's placements:
+    here the first under another parent, the second from another date."""
+    district = tree.districts[0]
+    changes.move_unit(unit=district, new_parent=tree.regions[1], on=TAKEN_OVER)
+    row = _as_registered(district)
+
+    problems = _check(
+        tree.admin, tmp_path, [row, row + ";01.06.2022"], header=PLACED_HEADER
+    )
+
+    assert problems == [
+        (2, "parent_code", "placement_changed", 0),
+        (3, "placed_from", "placement_changed", 0),
+    ]
+
+
+def test_each_placement_is_checked_on_its_own_row_and_column(
+    tree: Tree, tmp_path: Path
+) -> None:
+    """Repeated dates; a first row not from the date opened, a later one not
+    after it; the same parent twice; a parent opened later, one closed before the
+    placement ends, one the registry has closed; a move after the closing."""
+    region, other = tree.regions[0].code, tree.regions[1].code
+    young = make_unit(tree.central, Level.REGION, opened_on=dt.date(2022, 1, 1))
+    gone = make_unit(tree.central, Level.REGION, opened_on=dt.date(2001, 1, 1))
+    liquidate_organization(actor=tree.admin, unit=gone, on=dt.date(2020, 1, 1))
+
+    def rows(code: str, *placements: tuple[str, str], closed: str = "") -> list[str]:
+        return [
+            _row(
+                code,
+                parent,
+                Level.DISTRICT,
+                opened="01.01.2001",
+                closed=closed,
+                placed=placed,
+            )
+            for parent, placed in placements
+        ]
+
+    lines = [
+        *rows("TWICE", (region, ""), (other, "01.07.2022"), (region, "01.07.2022")),
+        *rows("EARLY", (region, ""), (young.code, "01.06.2021")),
+        *rows("FIRST", (region, "01.01.2005"), (other, "01.01.2010")),
+        *rows("NOT-AFTER", (region, ""), (other, "01.01.2001")),
+        *rows("SAME", (region, ""), (region, "01.01.2010")),
+        *rows("OUTLIVED", (gone.code, ""), (region, "01.01.2021")),
+        *rows("LATE", (region, ""), (other, "01.01.2010"), closed="01.01.2010"),
+        *rows("GONE", (region, ""), (gone.code, "01.01.2010"), closed="01.01.2015"),
+    ]
+    job = _import(
+        tree.admin,
+        _file(tmp_path, lines, header=PLACED_HEADER),
+        mode=ImportMode.CHECK,
+    )
+
+    assert _problems(job) == [
+        (3, "placed_from", "placed_repeated", 4),
+        (4, "placed_from", "placed_repeated", 3),
+        (6, "placed_from", "opened_before_parent", 0),
+        (7, "placed_from", "placed_opened", 0),
+        (10, "placed_from", "placed_opened", 0),
+        (12, "parent_code", "placed_same_parent", 0),
+        (13, "parent_code", "parent_closed", 0),
+        (16, "placed_from", "placed_after_closed", 0),
+        (18, "parent_code", "parent_closed", 0),
+    ]
+    with translation.override("en"):
+        messages = job_problems(job)
+    assert messages[3] == [
+        "«В составе с»: row 4 of this organization has the same date; each row of an "
+        "organization is a period under one parent, from its own date."
+    ]
+    assert messages[6] == [
+        "«В составе с» is before the date the parent organization opened."
+    ]
+
+
+def test_valid_rows_only_leaves_out_a_history_whole(tree: Tree, tmp_path: Path) -> None:
+    """One bad row of a unit leaves out its other rows and the rows under it."""
+    region = tree.regions[0].code
+    lines = [
+        _row("ND", region, Level.DISTRICT, opened="01.01.2001"),
+        _row("ND", "NO-SUCH", Level.DISTRICT, opened="01.01.2001", placed="2010-01-01"),
+        _primary("NP", "ND"),
+        _row("OK", region, Level.DISTRICT),
+    ]
+
+    job = _import(
+        tree.admin,
+        _file(tmp_path, lines, header=PLACED_HEADER),
+        mode=ImportMode.VALID_ROWS,
+    )
+
+    assert job.status == ImportStatus.DONE
+    assert _problems(job) == [
+        (2, "code", "code_row_refused", 0),
+        (3, "parent_code", "parent_unknown", 0),
+        (4, "parent_code", "parent_refused", 0),
+    ]
+    assert job.result["units_created"] == 1
+    assert not OrgUnit.objects.filter(code__in=["ND", "NP"]).exists()
 
 
 # All or nothing, or the valid rows.

@@ -39,6 +39,7 @@ HEADER_OF = {
     "employees": "Численность работников",
     "opened": "Дата открытия",
     "closed": "Дата закрытия",
+    "placed": "В составе с",
 }
 HEADERS = list(HEADER_OF.values())
 MAPPING = guess_mapping(HEADERS, "orgs")
@@ -70,6 +71,7 @@ def cells(**values: str) -> tuple[str, ...]:
         "employees": "",
         "opened": "",
         "closed": "",
+        "placed": "",
     }
     row.update(values)
     return tuple(row[name] for name in HEADER_OF)
@@ -108,6 +110,18 @@ def test_valid_row_gives_model_values():
         opened_on=dt.date(1995, 9, 1),
         closed_on=dt.date(2020, 6, 30),
     )
+
+
+def test_the_date_under_the_parent_is_read_as_other_dates():
+    """A unit that moved has a row per parent, each with the date it came under it;
+    without the date the row is the unit's only placement, from its date opened."""
+    org, problems = parse(placed="1.7.2022")
+    assert problems == []
+    assert org is not None
+    assert org.placed_from == dt.date(2022, 7, 1)
+    org, _problems = parse()
+    assert org is not None
+    assert org.placed_from is None
 
 
 def test_optional_values_may_be_blank():
@@ -152,6 +166,12 @@ def test_optional_values_may_be_blank():
         (
             {"opened": "2020-06-30", "closed": "2019-01-01"},
             [(Field.CLOSED_ON, "closed_not_after_opened")],
+        ),
+        ({"placed": "с прошлого года"}, [(Field.PLACED_FROM, "date_format")]),
+        ({"placed": "16.03.2026"}, [(Field.PLACED_FROM, "future_date")]),
+        (
+            {"level": "ЦК", "parent": "", "placed": "01.01.2020"},
+            [(Field.PLACED_FROM, "central_with_parent")],
         ),
     ],
 )

@@ -1,6 +1,9 @@
-"""Fixtures shared by every test: a small union tree and its users."""
+"""Fixtures shared by every test: a small union tree and its users, and a folder."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,3 +14,9 @@ from kasipodaq.registry.tests.factories import Tree, build_tree
 def tree(db: None) -> Tree:
     """Central → 2 regions → 2 districts → 2 primaries each, and a central admin."""
     return build_tree()
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(settings: Any, tmp_path: Path) -> None:
+    """Files the product keeps (uploaded imports) go to each test's own folder."""
+    settings.DATA_DIR = tmp_path / "data"

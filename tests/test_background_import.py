@@ -10,39 +10,41 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from celery import Celery
 from celery.contrib.testing.worker import start_worker
 
 from config.celery import app
 from kasipodaq.registry.models import ImportJob, ImportMode, ImportStatus, Person
 from kasipodaq.registry.services.imports import confirm_import, open_import
+from kasipodaq.registry.tasks import run_import_task
 from kasipodaq.registry.tests.factories import build_tree, valid_iin
 
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "")
 
 
 @pytest.fixture
-def worker(settings: Any, tmp_path: Path) -> Iterator[None]:
+def redis_app() -> Iterator[Celery]:
+    """A Celery app on Redis, current while the test runs, with a worker thread.
+
+    A fresh app rather than the project's reconfigured: the project's may already
+    hold a connection pool to the broker it was first given.
+    """
     if not REDIS_URL:
         pytest.skip("REDIS_TEST_URL is not set")
-    settings.DATA_DIR = tmp_path / "data"
-    saved = {
-        key: app.conf[key]
-        for key in ("broker_url", "task_always_eager", "result_backend")
-    }
-    app.conf.update(broker_url=REDIS_URL, task_always_eager=False, result_backend=None)
+    redis_app = Celery("kasipodaq-test", broker=REDIS_URL, set_as_current=True)
+    redis_app.conf.update(task_always_eager=False, task_ignore_result=True)
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False):
-            yield
+        with start_worker(redis_app, pool="solo", perform_ping_check=False):
+            yield redis_app
     finally:
-        app.conf.update(saved)
+        app.set_current()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_queued_import_is_run_by_a_worker_and_its_page_sees_the_result(
-    worker: None, tmp_path: Path
+    redis_app: Celery, tmp_path: Path
 ) -> None:
     tree = build_tree()
     iin = valid_iin()
@@ -61,8 +63,8 @@ def test_a_queued_import_is_run_by_a_worker_and_its_page_sees_the_result(
     )
 
     # Not inline: the job went to Redis, and only a worker can have run it.
-    assert not app.conf.task_always_eager
-    assert app.conf.broker_url == REDIS_URL
+    assert run_import_task.app is redis_app
+    assert not redis_app.conf.task_always_eager
 
     deadline = time.monotonic() + 30
     while not job.is_finished and time.monotonic() < deadline:

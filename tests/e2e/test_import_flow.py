@@ -21,9 +21,8 @@ BAD_IIN = "123456789012"
 
 
 def test_a_chair_imports_the_valid_rows_of_a_file_with_a_bad_one(
-    page: Any, settings: Any, tmp_path: Path
+    page: Any, tmp_path: Path
 ) -> None:
-    settings.DATA_DIR = tmp_path / "data"
     tree = build_tree()
     school = tree.primaries[0]
     chair = grant(Role.CHAIR, tree.districts[0])

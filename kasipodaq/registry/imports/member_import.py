@@ -10,19 +10,19 @@ of the same IIN, so that no one's history is loaded in part.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.db import connection, transaction
 
 from kasipodaq.core.dates import today
-from kasipodaq.registry.imports.headers import ColumnMapping, Field
-from kasipodaq.registry.imports.member_checks import Scope, check_members
+from kasipodaq.registry.imports.headers import Field
+from kasipodaq.registry.imports.member_checks import check_members
 from kasipodaq.registry.imports.member_merge import MergeResult, merge_members
 from kasipodaq.registry.imports.member_stage import STAGE
 from kasipodaq.registry.imports.pipeline import (
     CHECKING,
     WRITING,
+    ImportOutcome,
+    ImportRequest,
     Problems,
     Progress,
     no_progress,
@@ -42,39 +42,22 @@ from kasipodaq.registry.imports.values import (
 )
 from kasipodaq.registry.models import ImportMode
 
-
-@dataclass
-class ImportOutcome:
-    rows_read: int = 0
-    problems: Problems = field(default_factory=Problems)
-    written: MergeResult | None = None
-
-
-@dataclass(frozen=True)
-class MemberImport:
-    """What to import and how: the file, its columns, the mode and who imports."""
-
-    path: Path
-    mapping: ColumnMapping
-    mode: str
-    scope: Scope
-    actor_id: int | None
-    note: str
+MemberOutcome = ImportOutcome[MergeResult]
 
 
 def import_members(
-    request: MemberImport, *, now: dt.datetime, progress: Progress = no_progress
-) -> ImportOutcome:
+    request: ImportRequest, *, now: dt.datetime, progress: Progress = no_progress
+) -> MemberOutcome:
     """Check a member file and, unless told only to check, write it."""
     with room_for_a_large_load():
         return _import_members(request, now=now, progress=progress)
 
 
 def _import_members(
-    request: MemberImport, *, now: dt.datetime, progress: Progress
-) -> ImportOutcome:
+    request: ImportRequest, *, now: dt.datetime, progress: Progress
+) -> MemberOutcome:
     table = open_table(request.path)
-    outcome = ImportOutcome()
+    outcome = MemberOutcome()
     rejected_iins: set[str] = set()
     iin_column = request.mapping.index(Field.IIN)
 

@@ -13,14 +13,11 @@ remains is clean.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 from django.db import connection, transaction
 
 from kasipodaq.core.dates import today
-from kasipodaq.registry.imports.headers import ColumnMapping, Field
+from kasipodaq.registry.imports.headers import Field
 from kasipodaq.registry.imports.member_checks import Scope
 from kasipodaq.registry.imports.org_checks import check_orgs, drop_plan, split_history
 from kasipodaq.registry.imports.org_merge import OrgMergeResult, merge_orgs
@@ -29,6 +26,8 @@ from kasipodaq.registry.imports.org_values import CODE_MAX, org_row_parser
 from kasipodaq.registry.imports.pipeline import (
     CHECKING,
     WRITING,
+    ImportOutcome,
+    ImportRequest,
     Problems,
     Progress,
     no_progress,
@@ -43,35 +42,15 @@ from kasipodaq.registry.imports.values import (
 )
 from kasipodaq.registry.models import ImportMode
 
-
-@dataclass
-class OrgImportOutcome:
-    rows_read: int = 0
-    problems: Problems = field(default_factory=Problems)
-    written: OrgMergeResult | None = None
-
-
-@dataclass(frozen=True)
-class OrgImport:
-    """What to import and how: the file, its columns, the mode and who imports.
-
-    ``actor`` is the importing user, None for the command line.
-    """
-
-    path: Path
-    mapping: ColumnMapping
-    mode: str
-    scope: Scope
-    actor: Any
-    note: str
+OrgOutcome = ImportOutcome[OrgMergeResult]
 
 
 def import_orgs(
-    request: OrgImport, *, now: dt.datetime, progress: Progress = no_progress
-) -> OrgImportOutcome:
+    request: ImportRequest, *, now: dt.datetime, progress: Progress = no_progress
+) -> OrgOutcome:
     """Check an organization file and, unless told only to check, write it."""
     table = open_table(request.path)
-    outcome = OrgImportOutcome()
+    outcome = OrgOutcome()
     on = today()
     refused: dict[str, int] = {}
     code_column = request.mapping.index(Field.CODE)

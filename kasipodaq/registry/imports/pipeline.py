@@ -12,8 +12,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, Generic, Protocol, TypeVar
 
+from kasipodaq.registry.imports.headers import ColumnMapping
+from kasipodaq.registry.imports.member_checks import Scope
 from kasipodaq.registry.imports.reading import Row, Table
 from kasipodaq.registry.imports.staging import StagingTable
 from kasipodaq.registry.imports.values import RowProblem
@@ -62,6 +65,35 @@ class Problems:
     def sorted(self) -> list[RowProblem]:
         """By row; a row's own problems in the order they were found (its columns')."""
         return sorted(self.kept, key=attrgetter("row_number"))
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """What to import and how: the file, its columns, the mode, where the importer
+    may write, and who imports (``actor`` None is the command line)."""
+
+    path: Path
+    mapping: ColumnMapping
+    mode: str
+    scope: Scope
+    actor: Any
+    note: str
+
+    @property
+    def actor_id(self) -> int | None:
+        return getattr(self.actor, "pk", None)
+
+
+Written = TypeVar("Written")
+
+
+@dataclass
+class ImportOutcome(Generic[Written]):
+    """The rows read, their problems, and what was written (None: nothing)."""
+
+    rows_read: int = 0
+    problems: Problems = field(default_factory=Problems)
+    written: Written | None = None
 
 
 def stream_rows(

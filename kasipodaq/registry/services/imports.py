@@ -34,17 +34,9 @@ from kasipodaq.registry.imports.headers import (
     guess_mapping,
 )
 from kasipodaq.registry.imports.member_checks import Scope
-from kasipodaq.registry.imports.member_import import (
-    ImportOutcome,
-    MemberImport,
-    import_members,
-)
-from kasipodaq.registry.imports.org_import import (
-    OrgImport,
-    OrgImportOutcome,
-    import_orgs,
-)
-from kasipodaq.registry.imports.pipeline import Progress, no_progress
+from kasipodaq.registry.imports.member_import import MemberOutcome, import_members
+from kasipodaq.registry.imports.org_import import OrgOutcome, import_orgs
+from kasipodaq.registry.imports.pipeline import ImportRequest, Progress, no_progress
 from kasipodaq.registry.imports.reading import open_table
 from kasipodaq.registry.imports.values import FIELD_LABELS
 from kasipodaq.registry.models import (
@@ -266,38 +258,25 @@ def run_import(job: ImportJob, *, progress: Progress = no_progress) -> ImportJob
     return job
 
 
-def _run(job: ImportJob, progress: Progress) -> ImportOutcome | OrgImportOutcome:
+def _run(job: ImportJob, progress: Progress) -> MemberOutcome | OrgOutcome:
     actor = job.created_by
     roots = None if actor is None else subtree_roots(actor, IMPORT_PERMS[job.kind])
-    note = (
-        _("Import #%(number)s, file %(file)s")
-        % {"number": job.pk, "file": job.original_name}
-    )[:NOTE_MAX]
-    if job.kind == ImportKind.ORGS:
-        return import_orgs(
-            OrgImport(
-                path=Path(job.file_path),
-                mapping=column_mapping(job),
-                mode=job.mode,
-                scope=Scope(roots),
-                actor=actor,
-                note=note,
-            ),
-            now=timezone.now(),
-            progress=progress,
-        )
-    request = MemberImport(
+    request = ImportRequest(
         path=Path(job.file_path),
         mapping=column_mapping(job),
         mode=job.mode,
         scope=Scope(roots),
-        actor_id=actor.pk if actor else None,
-        note=note,
+        actor=actor,
+        note=(
+            _("Import #%(number)s, file %(file)s")
+            % {"number": job.pk, "file": job.original_name}
+        )[:NOTE_MAX],
     )
-    return import_members(request, now=timezone.now(), progress=progress)
+    run = import_orgs if job.kind == ImportKind.ORGS else import_members
+    return run(request, now=timezone.now(), progress=progress)
 
 
-def _keep_outcome(job: ImportJob, outcome: ImportOutcome | OrgImportOutcome) -> None:
+def _keep_outcome(job: ImportJob, outcome: MemberOutcome | OrgOutcome) -> None:
     job.rows_read = outcome.rows_read
     job.rows_rejected = len(outcome.problems.rows)
     job.result = outcome.written.as_dict() if outcome.written else {}

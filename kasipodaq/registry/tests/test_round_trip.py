@@ -36,11 +36,6 @@ from kasipodaq.registry.tests.conftest import NEW_REGION_ON, TAKEN_OVER_ON, Hist
 NON_DIGITS = re.compile(r"\D")
 
 
-@pytest.fixture(autouse=True)
-def _data_dir(settings: Any, tmp_path: Path) -> None:
-    settings.DATA_DIR = tmp_path / "data"
-
-
 def _registry() -> dict[str, Any]:
     # Later counts overwrite earlier ones: each unit's latest.
     latest_employees = dict(

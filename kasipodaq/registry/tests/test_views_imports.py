@@ -43,11 +43,6 @@ BAD_IIN = "123456789012"
 BAD_IIN_TEXT = "the IIN's seventh digit must be 1–6"
 
 
-@pytest.fixture(autouse=True)
-def _data_dir(settings: Any, tmp_path: Path) -> None:
-    settings.DATA_DIR = tmp_path / "data"
-
-
 @pytest.fixture
 def client(client: Any) -> Any:
     """A browser that asks for English, so messages can be compared."""

@@ -33,11 +33,6 @@ from kasipodaq.registry.tests.factories import Tree, valid_iin
 HEADERS = ["ИИН", "Фамилия", "Имя", "Код организации", "Дата вступления"]
 
 
-@pytest.fixture(autouse=True)
-def _data_dir(settings: Any, tmp_path: Path) -> None:
-    settings.DATA_DIR = tmp_path / "data"
-
-
 @pytest.fixture
 def registry(tree: Tree) -> Iterator[Tree]:
     """A registry with one member, and a check that it is unchanged at the end."""

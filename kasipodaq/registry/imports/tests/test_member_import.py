@@ -38,11 +38,6 @@ HEADER = (
 
 
 @pytest.fixture(autouse=True)
-def _data_dir(settings: Any, tmp_path: Path) -> None:
-    settings.DATA_DIR = tmp_path / "data"
-
-
-@pytest.fixture(autouse=True)
 def _english() -> Any:
     with translation.override("en"):
         yield

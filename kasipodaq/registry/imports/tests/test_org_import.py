@@ -7,7 +7,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import pytest
 from django.utils import translation
 
 from kasipodaq.access.perms import Role
@@ -92,11 +91,6 @@ ORG_CHECK_CODES = (
     "bin_taken",
     "sector_required",
 )
-
-
-@pytest.fixture(autouse=True)
-def _data_dir(settings: Any, tmp_path: Path) -> None:
-    settings.DATA_DIR = tmp_path / "data"
 
 
 def _file(

@@ -13,10 +13,12 @@ cell only; hidden rows are read like any other.
 from __future__ import annotations
 
 import datetime
+import html
 import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -28,8 +30,8 @@ PACKAGE_RELATIONSHIPS = (
     "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 )
 WORKSHEET_TYPE = "/worksheet"
-ROW, CELL, VALUE, TEXT = MAIN + "row", MAIN + "c", MAIN + "v", MAIN + "t"
-INLINE, PHONETIC = MAIN + "is", MAIN + "rPh"
+TEXT, PHONETIC = MAIN + "t", MAIN + "rPh"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 # Built-in number formats that show a date or time (ECMA-376, 18.8.30).
 DATE_FORMAT_IDS = frozenset(
     {*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)}
@@ -42,6 +44,21 @@ DATE_CODES = re.compile(r"[dy]|m.*[dy]|[dy].*m", re.IGNORECASE)
 EPOCH = datetime.datetime(1899, 12, 30)  # noqa: DTZ001
 EPOCH_1904 = datetime.datetime(1904, 1, 1)  # noqa: DTZ001
 COLUMN = re.compile(r"[A-Z]+")
+# The worksheet's XML, scanned: a row, a cell, their attributes, a value, a text.
+CHUNK_BYTES = 1 << 20
+ROW_XML = re.compile(rb"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
+CELL_XML = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+VALUE_XML = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>(.*?)</(?:\w+:)?v>", re.S)
+TEXT_XML = re.compile(rb"<(?:\w+:)?t(\s[^>]*)?>(.*?)</(?:\w+:)?t>", re.S)
+PHONETIC_XML = re.compile(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
+NUMBER_ATTR = re.compile(rb'\br="(\d+)"')
+REFERENCE_ATTR = re.compile(rb'\br="([A-Z]+)\d*"')
+TYPE_ATTR = re.compile(rb'\bt="(\w+)"')
+STYLE_ATTR = re.compile(rb'\bs="(\d+)"')
+DECLARATIONS = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+# A worksheet cut short (a truncated file) lacks its closing tag.
+WORKSHEET_END = re.compile(rb"</(?:\w+:)?worksheet>\s*$")
+TAIL_BYTES = 256
 # What a damaged archive or a hostile XML (entities, DTDs) raises while read.
 READ_ERRORS = (
     zipfile.BadZipFile,
@@ -102,42 +119,77 @@ class XlsxStream:
             return
         try:
             with zipfile.ZipFile(self.path) as archive, archive.open(self.sheet) as xml:
-                number = 0
-                for _event, element in iterparse(xml):
-                    if element.tag != ROW:
-                        continue
-                    number = int(element.get("r") or number + 1)
-                    yield number, self._values(element)
-                    element.clear()
+                yield from self._scan(xml)
         except READ_ERRORS as exc:
             raise XlsxError(str(exc)) from exc
 
-    def _values(self, row: Element) -> tuple[str, ...]:
+    def _scan(self, xml: IO[bytes]) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """The rows of the worksheet's XML, read a megabyte at a time.
+
+        Each piece up to its last ``</row>`` is cut into rows and cells by regular
+        expressions: the worksheet part of the format is regular enough, and a
+        scan does not build an element per cell (twice as fast as ElementTree
+        here). A document type declaration, which a worksheet never needs, is
+        refused, so no entity is ever expanded; a worksheet without its closing
+        tag is refused as cut short.
+        """
+        number = 0
+        pending = tail = b""
+        first = True
+        while True:
+            chunk = xml.read(CHUNK_BYTES)
+            if first and DECLARATIONS.search(chunk):
+                raise XlsxError("a worksheet with a document type declaration")
+            first = False
+            tail = (tail + chunk)[-TAIL_BYTES:]
+            if not chunk and not WORKSHEET_END.search(tail):
+                raise XlsxError("the worksheet stops before its end")
+            pending += chunk
+            end = pending.rfind(b"</row>") + len(b"</row>") if chunk else len(pending)
+            if end < len(b"</row>"):
+                continue
+            piece, pending = pending[:end], pending[end:]
+            for row in ROW_XML.finditer(piece):
+                reference = NUMBER_ATTR.search(row.group(1))
+                number = int(reference.group(1)) if reference else number + 1
+                yield number, self._values(row.group(2) or b"")
+            if not chunk:
+                return
+
+    def _values(self, row: bytes) -> tuple[str, ...]:
         values: list[str] = []
-        for cell in row.iter(CELL):
-            reference = cell.get("r")
+        for cell in CELL_XML.finditer(row):
+            attributes = cell.group(1)
+            reference = REFERENCE_ATTR.search(attributes)
             if reference:
-                column = _column_index(reference)
+                column = _column_index(reference.group(1).decode("ascii"))
                 if column > len(values):
                     values.extend([""] * (column - len(values)))
-            values.append(self._text(cell))
+            values.append(self._text(attributes, cell.group(2) or b""))
         return tuple(values)
 
-    def _text(self, cell: Element) -> str:
-        kind = cell.get("t", "n")
-        if kind == "inlineStr":
-            inline = cell.find(INLINE)
-            return _string_text(inline).strip() if inline is not None else ""
-        value = cell.findtext(VALUE)
-        if value is None:
+    def _text(self, attributes: bytes, body: bytes) -> str:
+        kind_match = TYPE_ATTR.search(attributes)
+        kind = kind_match.group(1) if kind_match else b"n"
+        if kind == b"inlineStr":
+            runs = TEXT_XML.findall(PHONETIC_XML.sub(b"", body))
+            return _xml_text(
+                b"".join(
+                    run if b"preserve" in tag else run.strip() for tag, run in runs
+                )
+            )
+        value_match = VALUE_XML.search(body)
+        if value_match is None:
             return ""
-        if kind == "s":
+        value = _xml_text(value_match.group(1))
+        if kind == b"s":
             return self.strings[int(value)].strip()
-        if kind == "b":
+        if kind == b"b":
             return "TRUE" if value == "1" else "FALSE"
-        if kind in ("str", "e"):
-            return value.strip()
-        return self._number(value, cell.get("s"))
+        if kind in (b"str", b"e"):
+            return value
+        style = STYLE_ATTR.search(attributes)
+        return self._number(value, style.group(1).decode("ascii") if style else None)
 
     def _number(self, value: str, style: str | None) -> str:
         try:
@@ -157,6 +209,12 @@ class XlsxStream:
         return repr(number)
 
 
+def _xml_text(raw: bytes) -> str:
+    """Text of the XML as written: UTF-8, its character references resolved."""
+    text = raw.decode("utf-8")
+    return html.unescape(text).strip() if "&" in text else text.strip()
+
+
 def _column_index(reference: str) -> int:
     """The 0-based column of a cell reference such as ``AB12``."""
     letters = COLUMN.match(reference)
@@ -173,7 +231,9 @@ def _string_text(element: Element) -> str:
         if child.tag == PHONETIC:
             child.clear()
         elif child.tag == TEXT and child.text:
-            parts.append(child.text)
+            # Spaces around a run count only where the writer says to keep them.
+            preserved = child.get(XML_SPACE) == "preserve"
+            parts.append(child.text if preserved else child.text.strip())
     return "".join(parts)
 
 

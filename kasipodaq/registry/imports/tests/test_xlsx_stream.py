@@ -184,3 +184,42 @@ def test_an_xml_bomb_is_refused_not_expanded(tmp_path: Path, monkeypatch: Any) -
         open_table(bomb)
 
     assert refused.value.code == "damaged"
+
+
+PREFIXED_SHEET = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    "<x:sheetData>"
+    '<x:row><x:c t="inlineStr"><x:is><x:t>ИИН</x:t></x:is></x:c>'
+    '<x:c t="inlineStr"><x:is><x:t xml:space="preserve"> Фамилия </x:t></x:is></x:c>'
+    "</x:row>"
+    '<x:row r="3"><x:c r="A3" t="inlineStr"><x:is><x:r><x:t>Ким &amp; </x:t></x:r>'
+    "<x:r><x:t>Ко &#1046;</x:t></x:r></x:is></x:c>"
+    '<x:c r="C3"><x:v>12.5</x:v></x:c><x:c r="D3" s="0"/></x:row>'
+    '<x:row r="4"/>'
+    '<x:row r="5"><x:c r="B5" t="str"><x:f>A1</x:f><x:v>ИИН</x:v></x:c></x:row>'
+    "</x:sheetData></x:worksheet>"
+)
+
+
+def test_a_worksheet_written_with_prefixes_and_without_references_reads_the_same(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Another writer's spelling of the same XML: prefixed tags, cells without a
+    reference, rich text runs, character references, self-closing cells and rows."""
+    path = tmp_path / "written.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    workbook.add_worksheet().write_row(0, 0, ["x"])
+    workbook.close()
+    other = tmp_path / "other.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(other, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = PREFIXED_SHEET.encode()
+            target.writestr(item, data)
+
+    whole, streamed = _both(other, monkeypatch)
+
+    assert streamed == whole
+    assert streamed == [(3, ("Ким &Ко Ж", "", "12.5")), (5, ("", "ИИН"))]

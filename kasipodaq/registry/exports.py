@@ -33,6 +33,8 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext as _
 from django_stubs_ext import StrOrPromise
 
+from kasipodaq.access.perms import Perm
+from kasipodaq.access.scoping import scope
 from kasipodaq.core.dates import today
 from kasipodaq.orgtree.models import (
     EmployeeCount,
@@ -43,6 +45,7 @@ from kasipodaq.orgtree.models import (
 )
 
 from .imports.headers import Field
+from .imports.reading import FORMULA_STARTS
 from .models import Category, LeaveReason, Membership, Person, Sex
 
 CSV, XLSX = "csv", "xlsx"
@@ -56,7 +59,6 @@ CHUNK_SIZE = 2000
 CSV_DELIMITER = ";"
 BOM = "\ufeff"
 # What a spreadsheet takes a cell starting with for a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Row = tuple[Any, ...]
 Choices = type[models.TextChoices]
@@ -296,24 +298,30 @@ def _import_sheet(
     )
 
 
-def history_memberships(people: QuerySet[Person]) -> QuerySet[Membership]:
+def history_memberships(
+    people: QuerySet[Person], *, user: Any = None
+) -> QuerySet[Membership]:
     """Every membership of `people`, ended ones too, by IIN and then date joined.
 
-    A person's whole story goes with them, memberships in organizations outside
-    the subtree `people` were chosen from included.
+    For a user, only the memberships in organizations the user may export from:
+    the file is the user's to import back, and another region's codes are not the
+    user's to see. Without a user (the command line) a person's whole story.
     """
-    return Membership.objects.filter(person__in=people.values("pk")).order_by(
-        "person__iin", "joined_on", "pk"
-    )
+    memberships = Membership.objects.filter(person__in=people.values("pk"))
+    if user is not None:
+        memberships = scope(memberships, user, Perm.MEMBER_EXPORT)
+    return memberships.order_by("person__iin", "joined_on", "pk")
 
 
-def member_history_rows(people: QuerySet[Person]) -> Sheet:
+def member_history_rows(people: QuerySet[Person], *, user: Any = None) -> Sheet:
     """The membership history of `people` as a member import file.
 
     One row per membership period, ordered by IIN and then date joined.
     """
     return _import_sheet(
-        history_memberships(people), HISTORY_COLUMNS, title=_("Membership history")
+        history_memberships(people, user=user),
+        HISTORY_COLUMNS,
+        title=_("Membership history"),
     )
 
 

@@ -85,8 +85,12 @@ def indexes_rebuilt_after(
                 cursor.execute(f'ALTER TABLE {table.table} DROP CONSTRAINT "{name}"')
             for name, _definition in table.indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
+        # The checks that remain wait for commit again, as the merge's order of
+        # inserts (memberships before their people) needs.
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     yield
     with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for table in dropped:
             for _name, definition in table.indexes:
                 cursor.execute(definition)

@@ -17,7 +17,7 @@ from kasipodaq.core.dates import today
 from kasipodaq.registry.imports.headers import Field
 from kasipodaq.registry.imports.member_checks import check_members
 from kasipodaq.registry.imports.member_merge import MergeResult, merge_members
-from kasipodaq.registry.imports.member_stage import STAGE
+from kasipodaq.registry.imports.member_stage import STAGE, keep_registered_values
 from kasipodaq.registry.imports.pipeline import (
     CHECKING,
     WRITING,
@@ -78,6 +78,7 @@ def _import_members(
             on_rejected=remember_iin,
         )
         STAGE.index("iin", "joined_on")
+        keep_registered_values(request.mapping)
         progress(CHECKING, outcome.rows_read)
         with transaction.atomic():
             outcome.problems.add(check_members(request.scope))
@@ -104,34 +105,34 @@ def _leave_out_rejected(problems: Problems, rejected_iins: set[str]) -> None:
     """Unstage the rows with problems and every other row of their IINs."""
     REJECTED_ROWS.create()
     REJECTED_IINS.create()
-    try:
-        REJECTED_ROWS.write([(number,) for number in problems.rows])
-        REJECTED_IINS.write([(iin,) for iin in rejected_iins])
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                INSERT INTO {REJECTED_IINS.name}
-                SELECT s.iin FROM {STAGE.name} s
-                WHERE s.row_number IN (SELECT number FROM {REJECTED_ROWS.name})
-                """  # noqa: S608 (table names are constants)
-            )
-            left_out = f"""
-                FROM {STAGE.name}
-                WHERE iin IN (SELECT iin FROM {REJECTED_IINS.name})
-                    AND row_number NOT IN (SELECT number FROM {REJECTED_ROWS.name})
+    REJECTED_ROWS.write([(number,) for number in problems.rows])
+    REJECTED_IINS.write([(iin,) for iin in rejected_iins])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {REJECTED_IINS.name}
+            SELECT s.iin FROM {STAGE.name} s
+            WHERE s.row_number IN (SELECT number FROM {REJECTED_ROWS.name})
+            """  # noqa: S608 (table names are constants)
+        )
+        left_out = f"""
+            FROM {STAGE.name}
+            WHERE iin IN (SELECT iin FROM {REJECTED_IINS.name})
+                AND row_number NOT IN (SELECT number FROM {REJECTED_ROWS.name})
+        """  # noqa: S608
+        cursor.execute("SELECT row_number " + left_out)
+        problems.add(
+            RowProblem(number, Field.IIN, OTHER_ROW_REJECTED)
+            for (number,) in cursor.fetchall()
+        )
+        cursor.execute(
+            f"""
+            DELETE FROM {STAGE.name}
+            WHERE iin IN (SELECT iin FROM {REJECTED_IINS.name})
+                OR row_number IN (SELECT number FROM {REJECTED_ROWS.name})
             """  # noqa: S608
-            cursor.execute("SELECT row_number " + left_out)
-            problems.add(
-                RowProblem(number, Field.IIN, OTHER_ROW_REJECTED)
-                for (number,) in cursor.fetchall()
-            )
-            cursor.execute(
-                f"""
-                DELETE FROM {STAGE.name}
-                WHERE iin IN (SELECT iin FROM {REJECTED_IINS.name})
-                    OR row_number IN (SELECT number FROM {REJECTED_ROWS.name})
-                """  # noqa: S608
-            )
-    finally:
-        REJECTED_ROWS.drop()
-        REJECTED_IINS.drop()
+        )
+    # In the import's transaction, as the staging of the rejected: a failure rolls
+    # them back.
+    REJECTED_ROWS.drop()
+    REJECTED_IINS.drop()

@@ -117,15 +117,15 @@ class _Merger:
             )
             if worth_rebuilding(model, rows)
         ]
-        try:
-            with indexes_rebuilt_after(rebuilt):
-                self._update_people()
-                self._update_memberships()
-                self._insert_memberships()
-                self._insert_people()
-                self._point_to_latest_memberships()
-        finally:
-            PEOPLE.drop()
+        # Made in the import's transaction: a failure rolls PEOPLE back with the
+        # rest (dropping it then would hide the failure behind another).
+        with indexes_rebuilt_after(rebuilt):
+            self._update_people()
+            self._update_memberships()
+            self._insert_memberships()
+            self._insert_people()
+            self._point_to_latest_memberships()
+        PEOPLE.drop()
         self.result.rows_unchanged = (
             staged - self.result.memberships_created - self.result.memberships_updated
         )

@@ -6,8 +6,12 @@ written to it as they are.
 
 from __future__ import annotations
 
+from django.db import connection
+
+from kasipodaq.registry.imports.headers import ColumnMapping, Field
 from kasipodaq.registry.imports.staging import Column, StagingTable, text
 from kasipodaq.registry.imports.values import EMAIL_MAX, NAME_MAX, ORG_CODE_MAX
+from kasipodaq.registry.models import Membership, Person
 
 STAGE = StagingTable(
     "import_member_rows",
@@ -28,3 +32,41 @@ STAGE = StagingTable(
         text("leave_reason", 16),
     ],
 )
+
+
+# What a file without the column keeps from the registry: a period's category, and
+# its end with the reason; a person's patronymic. The parser put defaults there
+# (working; open; empty), which are right for new rows and wrong for known ones.
+_REGISTERED_PERIOD = """
+    UPDATE {stage} AS s SET {assignments}
+    FROM {person} p JOIN {membership} m ON m.person_id = p.id
+    WHERE p.iin = s.iin AND m.joined_on = s.joined_on
+"""
+_REGISTERED_PERSON = """
+    UPDATE {stage} AS s SET patronymic = p.patronymic
+    FROM {person} p WHERE p.iin = s.iin
+"""
+
+
+def keep_registered_values(mapping: ColumnMapping) -> None:
+    """Give the staged rows of registered people and periods the registry's values
+    of the fields the file has no column for, so that the merge leaves them be."""
+    tables = {
+        "stage": STAGE.name,
+        "person": Person._meta.db_table,
+        "membership": Membership._meta.db_table,
+    }
+    assignments = []
+    if mapping.index(Field.CATEGORY) is None:
+        assignments.append("category = m.category")
+    if mapping.index(Field.LEFT_ON) is None:
+        assignments += ["left_on = m.left_on", "leave_reason = m.leave_reason"]
+    with connection.cursor() as cursor:
+        if assignments:
+            cursor.execute(
+                _REGISTERED_PERIOD.format(assignments=", ".join(assignments), **tables)
+            )
+        if mapping.index(Field.PATRONYMIC) is None and (
+            mapping.index(Field.FULL_NAME) is None
+        ):
+            cursor.execute(_REGISTERED_PERSON.format(**tables))

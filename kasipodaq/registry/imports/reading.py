@@ -11,9 +11,10 @@ all of it in memory.
 Every cell comes out as a stripped string: spreadsheet dates as ``YYYY-MM-DD``, whole
 numbers without ``.0`` (an IIN typed as a number keeps its 12 digits, but a leading
 zero Excel dropped is not restored here), formulas as their last computed value.
-Fully empty rows are skipped while row numbers stay those of the file. Hidden rows
-are read like any other. A merged range yields its value in its first cell only; the
-other cells of the range are empty.
+Fully empty rows are skipped while row numbers stay those of the file. In CSV, the
+apostrophe an export puts before a text starting like a formula is taken off.
+Hidden rows are read like any other. A merged range yields its value in its first
+cell only; the other cells of the range are empty.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 DELIMITERS = (",", ";", "\t")
+# What a spreadsheet reads as the start of a formula: an export puts an apostrophe
+# before it in CSV, and the import takes it off.
+FORMULA_STARTS = frozenset("=+-@\t\r")
 # A compressed XLSX above this size is read as a stream, not whole by calamine:
 # about 200,000 rows of a member file, which calamine holds in some 200 MB.
 STREAM_XLSX_ABOVE = 10 << 20
@@ -131,7 +135,10 @@ class CsvTable(Table):
                 for number, record in enumerate(
                     csv.reader(lines, delimiter=self.delimiter), start=1
                 ):
-                    yield number, tuple(cell.strip() for cell in record)
+                    values = tuple(cell.strip() for cell in record)
+                    if any(cell[:1] == "'" for cell in values):
+                        values = tuple(map(_unneutralised, values))
+                    yield number, values
         except UnicodeDecodeError as exc:
             raise ImportFileError(
                 _(
@@ -338,6 +345,14 @@ def _cell_text(cell: CellValue) -> str:
     if isinstance(cell, datetime.date | datetime.time):
         return cell.isoformat()
     return str(cell)
+
+
+def _unneutralised(cell: str) -> str:
+    """A cell without the apostrophe an export puts before «=», «+», «-» or «@»
+    so that a spreadsheet does not take the text for a formula."""
+    if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS:
+        return cell[1:]
+    return cell
 
 
 def _trim_trailing(values: tuple[str, ...]) -> tuple[str, ...]:

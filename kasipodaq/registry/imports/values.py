@@ -805,8 +805,13 @@ class MemberRowParser:
         first_name = _one_spaced(values[c_first])
         patronymic = _one_spaced(values[c_patronymic])
         full_name = values[c_full]
-        if full_name and not (last_name or first_name):
-            last_name, first_name, patronymic = split_full_name(full_name)
+        if full_name and not (last_name and first_name):
+            # The full name gives what the name columns leave empty (a file may
+            # have «ФИО» and «Фамилия» both).
+            split_last, split_first, split_patronymic = split_full_name(full_name)
+            last_name = last_name or split_last
+            first_name = first_name or split_first
+            patronymic = patronymic or split_patronymic
             if not (last_name and first_name):
                 add(RowProblem(number, Field.FULL_NAME, FULL_NAME_INCOMPLETE))
         elif c_full >= 0 and not (last_name or first_name):

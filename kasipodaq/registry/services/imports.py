@@ -199,6 +199,8 @@ def confirm_import(
     wrote nothing (checked, or rejected) may be confirmed again, so that a file
     checked first is then imported, or only its valid rows.
     """
+    if actor is not None and job.created_by_id != actor.pk:
+        raise PermissionRefused(_("This import is someone else's."))
     if mode not in ImportMode.values:
         raise DomainError(_("Choose what to do with the file."), code="mode")
     check_mapping(job.kind, job.headers, mapping)
@@ -231,10 +233,20 @@ def confirm_import(
 
 
 def run_import(job: ImportJob, *, progress: Progress = no_progress) -> ImportJob:
-    """Read, check and (unless only checking) write the job's file; keep the result."""
+    """Read, check and (unless only checking) write the job's file; keep the result.
+
+    Only a queued job runs: a task delivered twice finds it taken and leaves it.
+    """
+    started_at = timezone.now()
+    taken = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=started_at
+    )
+    if not taken:
+        logger.warning("Import #%s is not queued; not run again", job.pk)
+        job.refresh_from_db()
+        return job
     job.status = ImportStatus.RUNNING
-    job.started_at = timezone.now()
-    job.save(update_fields=["status", "started_at"])
+    job.started_at = started_at
 
     def report(phase: str, rows_read: int) -> None:
         job.phase = phase
@@ -279,9 +291,12 @@ def _run(job: ImportJob, progress: Progress) -> MemberOutcome | OrgOutcome:
 def _keep_outcome(job: ImportJob, outcome: MemberOutcome | OrgOutcome) -> None:
     job.rows_read = outcome.rows_read
     job.rows_rejected = len(outcome.problems.rows)
-    job.result = outcome.written.as_dict() if outcome.written else {}
-    if outcome.written is not None:
+    job.result = {}
+    if outcome.written is not None and (
+        any(outcome.written.as_dict().values()) or not outcome.problems
+    ):
         job.status = ImportStatus.DONE
+        job.result = outcome.written.as_dict()
     elif outcome.problems:
         job.status = ImportStatus.REJECTED
     else:

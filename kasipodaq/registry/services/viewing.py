@@ -52,7 +52,7 @@ def record_members_export(
     """
     if actor is not None and not policy.subtree_roots(actor, Perm.MEMBER_EXPORT):
         raise PermissionRefused(_("You have no right to do this here."))
-    rows = (history_memberships(people) if history else people).count()
+    rows = (history_memberships(people, user=actor) if history else people).count()
     AuditEvent.objects.create(
         actor=actor,
         action=AuditAction.MEMBERS_EXPORTED,

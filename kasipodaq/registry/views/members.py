@@ -148,7 +148,7 @@ class MemberExportView(LoginRequiredMixin, View):
         except PermissionRefused:
             raise Http404 from None
         if history:
-            sheet = exports.member_history_rows(people)
+            sheet = exports.member_history_rows(people, user=request.user)
             filename = exports.export_filename(file_format, stem="members-history")
         else:
             sheet = exports.member_rows(people)

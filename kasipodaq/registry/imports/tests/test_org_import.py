@@ -1313,13 +1313,14 @@ def test_valid_rows_only_checks_again_what_the_left_out_rows_leave_behind(
 
     job = _import(tree.admin, _file(tmp_path, lines), mode=ImportMode.VALID_ROWS)
 
-    assert job.status == ImportStatus.DONE
+    # Every row left out: nothing was written, and the job says so.
+    assert job.status == ImportStatus.REJECTED
     assert _problems(job) == [
         (2, "closed_on", "subunits_open", 0),
         (3, "parent_code", "parent_refused", 0),
         (4, "closed_on", "date_format", 0),
     ]
-    assert job.result["rows_unchanged"] == 0
+    assert job.result == {}
     assert _registry()["units"] == before["units"]
 
 

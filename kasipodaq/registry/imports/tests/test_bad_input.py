@@ -20,14 +20,14 @@ from kasipodaq.audit.models import AuditEvent
 from kasipodaq.core.errors import DomainError
 from kasipodaq.registry.iin import FEMALE, make_iin
 from kasipodaq.registry.imports.report import job_problems
+from kasipodaq.registry.imports.tests.jobs import run_file
 from kasipodaq.registry.models import (
     ImportJob,
-    ImportMode,
     ImportStatus,
     Membership,
     Person,
 )
-from kasipodaq.registry.services.imports import confirm_import, open_import, run_import
+from kasipodaq.registry.services.imports import open_import
 from kasipodaq.registry.tests.factories import Tree, valid_iin
 
 HEADERS = ["ИИН", "Фамилия", "Имя", "Код организации", "Дата вступления"]
@@ -50,16 +50,7 @@ def _registry_state() -> tuple[list[Any], list[Any], int]:
     )
 
 
-def _import(actor: Any, path: Path) -> ImportJob:
-    job = open_import(actor=actor, kind="members", source=path, original_name=path.name)
-    confirm_import(
-        actor=actor,
-        job=job,
-        mapping=job.mapping,
-        mode=ImportMode.ALL_OR_NOTHING,
-        run=lambda pk: None,
-    )
-    return run_import(job)
+_import = run_file
 
 
 def _messages(job: ImportJob) -> dict[int, list[str]]:

@@ -19,6 +19,7 @@ from kasipodaq.access.perms import Role
 from kasipodaq.core.errors import PermissionRefused
 from kasipodaq.registry import exports
 from kasipodaq.registry.imports import bulk_load
+from kasipodaq.registry.imports.tests.jobs import run_file
 from kasipodaq.registry.models import (
     ImportJob,
     ImportMode,
@@ -45,12 +46,7 @@ def _write(tmp_path: Path, header: str, lines: list[str], name: str = "m.csv") -
     return path
 
 
-def _import(actor: Any, path: Path, mode: str = ImportMode.ALL_OR_NOTHING) -> ImportJob:
-    job = open_import(actor=actor, kind="members", source=path, original_name=path.name)
-    confirm_import(
-        actor=actor, job=job, mapping=job.mapping, mode=mode, run=lambda pk: None
-    )
-    return run_import(job)
+_import = run_file
 
 
 def _problems(job: ImportJob) -> list[tuple[int, str, str]]:

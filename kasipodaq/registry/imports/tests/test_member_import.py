@@ -18,6 +18,7 @@ from kasipodaq.registry.iin import FEMALE, MALE
 from kasipodaq.registry.imports import bulk_load, staging
 from kasipodaq.registry.imports.reading import open_table
 from kasipodaq.registry.imports.report import write_report
+from kasipodaq.registry.imports.tests.jobs import run_file
 from kasipodaq.registry.models import (
     ImportJob,
     ImportMode,
@@ -27,7 +28,7 @@ from kasipodaq.registry.models import (
     Person,
     SavedMapping,
 )
-from kasipodaq.registry.services.imports import confirm_import, open_import, run_import
+from kasipodaq.registry.services.imports import confirm_import, open_import
 from kasipodaq.registry.services.organizations import liquidate_organization
 from kasipodaq.registry.tests.factories import Tree, grant, make_unit, valid_iin
 
@@ -66,12 +67,7 @@ def _line(
     )
 
 
-def _import(actor: Any, path: Path, mode: str = ImportMode.ALL_OR_NOTHING) -> ImportJob:
-    job = open_import(actor=actor, kind="members", source=path, original_name=path.name)
-    confirm_import(
-        actor=actor, job=job, mapping=job.mapping, mode=mode, run=lambda pk: None
-    )
-    return run_import(job)
+_import = run_file
 
 
 def _import_note(job: ImportJob) -> str:

@@ -28,6 +28,7 @@ from kasipodaq.orgtree.models import (
 from kasipodaq.orgtree.paths import child_path
 from kasipodaq.registry.imports.headers import Field
 from kasipodaq.registry.imports.report import job_problems
+from kasipodaq.registry.imports.tests.jobs import run_file
 from kasipodaq.registry.imports.values import MESSAGES, RowProblem, problem_message
 from kasipodaq.registry.models import (
     ImportJob,
@@ -36,7 +37,6 @@ from kasipodaq.registry.models import (
     LeaveReason,
     Membership,
 )
-from kasipodaq.registry.services.imports import confirm_import, open_import, run_import
 from kasipodaq.registry.services.organizations import liquidate_organization
 from kasipodaq.registry.tests.factories import (
     FOUNDED,
@@ -156,11 +156,7 @@ def _as_registered(unit: OrgUnit, **changed: str) -> str:
 
 
 def _import(actor: Any, path: Path, mode: str = ImportMode.ALL_OR_NOTHING) -> ImportJob:
-    job = open_import(actor=actor, kind="orgs", source=path, original_name=path.name)
-    confirm_import(
-        actor=actor, job=job, mapping=job.mapping, mode=mode, run=lambda pk: None
-    )
-    return run_import(job)
+    return run_file(actor, path, mode, kind="orgs")
 
 
 def _check(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 
 from kasipodaq.registry.tests.factories import Tree, build_tree
 
@@ -20,3 +22,10 @@ def tree(db: None) -> Tree:
 def _data_dir(settings: Any, tmp_path: Path) -> None:
     """Files the product keeps (uploaded imports) go to each test's own folder."""
     settings.DATA_DIR = tmp_path / "data"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """What one test leaves in the cache (import progress) is not the next one's."""
+    yield
+    cache.clear()

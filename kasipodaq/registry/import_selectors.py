@@ -19,6 +19,7 @@ from django.http import Http404
 from kasipodaq.access.policy import subtree_roots
 
 from .imports.headers import Field, header_words
+from .imports.progress import with_live_progress
 from .imports.reading import open_table
 from .imports.report import problem_text
 from .imports.values import RowProblem
@@ -46,9 +47,10 @@ def list_jobs(user: Any) -> QuerySet[ImportJob]:
 def access_job(user: Any, pk: Any) -> ImportJob:
     """The user's own job, or 404 whether it is someone else's or missing."""
     try:
-        return ImportJob.objects.get(pk=pk, created_by=user)
+        job = ImportJob.objects.get(pk=pk, created_by=user)
     except (ImportJob.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    return with_live_progress(job)
 
 
 def list_saved_mappings(user: Any, kind: str) -> QuerySet[SavedMapping]:

@@ -37,6 +37,7 @@ from kasipodaq.registry.imports.member_checks import Scope
 from kasipodaq.registry.imports.member_import import MemberOutcome, import_members
 from kasipodaq.registry.imports.org_import import OrgOutcome, import_orgs
 from kasipodaq.registry.imports.pipeline import ImportRequest, Progress, no_progress
+from kasipodaq.registry.imports.progress import remember_progress
 from kasipodaq.registry.imports.reading import open_table
 from kasipodaq.registry.imports.values import FIELD_LABELS
 from kasipodaq.registry.models import (
@@ -252,6 +253,7 @@ def run_import(job: ImportJob, *, progress: Progress = no_progress) -> ImportJob
         job.phase = phase
         job.rows_read = rows_read
         job.save(update_fields=["phase", "rows_read"])
+        remember_progress(job.pk, phase, rows_read)
         progress(phase, rows_read)
 
     try:

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kasipodaq.access.perms import Role
+from kasipodaq.registry.imports.progress import remember_progress
 from kasipodaq.registry.imports.reading import open_table
 from kasipodaq.registry.models import (
     ImportJob,
@@ -514,6 +515,25 @@ def test_the_page_of_a_running_job_polls_its_progress(
     assert "Writing to the registry" in page_text(
         client.get(progress, headers={"HX-Request": "true"})
     )
+
+
+def test_the_progress_of_a_job_writing_in_its_transaction_is_read_from_the_cache(
+    client: Any, tree: Tree, chair: Any, tmp_path: Path
+) -> None:
+    """The worker reports the phase to the cache too: its job row, written in the
+    import's transaction, says nothing new until commit."""
+    job = open_job(chair, [line(valid_iin(), tree.primaries[0].code)], tmp_path)
+    _running(job, phase="checking", rows_read=10)
+    remember_progress(job.pk, "writing", 1_000_000)
+    client.force_login(chair)
+
+    partial = client.get(
+        reverse("imports:progress", kwargs={"pk": job.pk}),
+        headers={"HX-Request": "true"},
+    )
+
+    assert "Writing to the registry" in page_text(partial)
+    assert "1,000,000 rows read" in page_text(partial)
 
 
 def test_the_progress_partial_reloads_the_page_once_the_job_ends(

@@ -40,7 +40,7 @@ from kasipodaq.registry.imports.values import (
     clean_iin,
     member_row_parser,
 )
-from kasipodaq.registry.models import ImportMode
+from kasipodaq.registry.models import ImportMode, Membership, Person
 
 MemberOutcome = ImportOutcome[MergeResult]
 
@@ -81,6 +81,8 @@ def _import_members(
         keep_registered_values(request.mapping)
         progress(CHECKING, outcome.rows_read)
         with transaction.atomic():
+            if request.mode != ImportMode.CHECK:
+                _hold_the_registry()
             outcome.problems.add(check_members(request.scope))
             if request.mode == ImportMode.CHECK or (
                 outcome.problems and request.mode != ImportMode.VALID_ROWS
@@ -95,6 +97,20 @@ def _import_members(
     finally:
         STAGE.drop()
     return outcome
+
+
+def _hold_the_registry() -> None:
+    """Keep other writers of people and memberships out until the import commits.
+
+    What the checks find (who is whose, which periods exist) must still hold when
+    the merge writes; readers go on meanwhile. On SQLite the write transaction
+    already excludes every other writer.
+    """
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(model._meta.db_table for model in (Person, Membership))
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
 
 
 REJECTED_ROWS = StagingTable("import_rejected_rows", [Column("number", "integer")])

@@ -18,7 +18,7 @@ from django.utils import translation
 from kasipodaq.access.perms import Role
 from kasipodaq.core.errors import PermissionRefused
 from kasipodaq.registry import exports
-from kasipodaq.registry.imports import bulk_load
+from kasipodaq.registry.imports import bulk_load, member_import
 from kasipodaq.registry.imports.tests.jobs import run_file
 from kasipodaq.registry.models import (
     ImportJob,
@@ -235,3 +235,40 @@ def test_a_load_that_rebuilds_people_but_not_memberships_writes(
 
     assert job.status == ImportStatus.DONE, job.error
     assert Person.objects.count() == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's writer lock")
+def test_other_writers_wait_from_the_checks_to_the_commit(
+    tree: Tree, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """What the checks found still holds when the merge writes: people and
+    memberships are locked against other writers (not readers) during both."""
+    held: list[tuple[str, str]] = []
+    check = member_import.check_members
+
+    def check_and_look(scope: Any) -> Any:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT c.relname, l.mode FROM pg_locks l
+                JOIN pg_class c ON c.oid = l.relation
+                WHERE l.pid = pg_backend_pid() AND l.granted
+                    AND c.relname IN ('registry_person', 'registry_membership')
+                    AND l.mode = 'ShareRowExclusiveLock'
+                ORDER BY c.relname
+                """
+            )
+            held.extend(cursor.fetchall())
+        return check(scope)
+
+    monkeypatch.setattr(member_import, "check_members", check_and_look)
+    path = _write(
+        tmp_path, SHORT, [f"{valid_iin()};А;Б;{tree.primaries[0].code};2015-09-01"]
+    )
+
+    _import(tree.admin, path)
+
+    assert held == [
+        ("registry_membership", "ShareRowExclusiveLock"),
+        ("registry_person", "ShareRowExclusiveLock"),
+    ]

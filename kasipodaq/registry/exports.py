@@ -21,7 +21,7 @@ import dataclasses
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -395,8 +395,10 @@ def csv_chunks(sheet: Sheet) -> Iterator[str]:
     return lines()
 
 
-def _write_workbook(sheet: Sheet, target: IO[bytes] | str) -> None:
-    workbook = xlsxwriter.Workbook(
+def new_workbook(target: IO[bytes] | str) -> xlsxwriter.Workbook:
+    """A workbook written row by row in constant memory, every cell as given: no
+    text taken for a formula, a number or a link."""
+    return xlsxwriter.Workbook(
         target,
         {
             "constant_memory": True,
@@ -406,6 +408,25 @@ def _write_workbook(sheet: Sheet, target: IO[bytes] | str) -> None:
             "default_date_format": "dd.mm.yyyy",
         },
     )
+
+
+def in_temporary_file(write: Callable[[IO[bytes]], object]) -> IO[bytes]:
+    """What ``write`` writes, in an anonymous temporary file rewound for reading.
+
+    The file disappears when closed (FileResponse closes it once sent).
+    """
+    target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
+    try:
+        write(target)
+    except BaseException:
+        target.close()
+        raise
+    target.seek(0)
+    return target
+
+
+def _write_workbook(sheet: Sheet, target: IO[bytes] | str) -> None:
+    workbook = new_workbook(target)
     worksheet = workbook.add_worksheet(sheet.title[:31])
     bold = workbook.add_format({"bold": True})
     worksheet.write_row(0, 0, sheet.headers, bold)
@@ -418,18 +439,8 @@ def _write_workbook(sheet: Sheet, target: IO[bytes] | str) -> None:
 
 
 def xlsx_file(sheet: Sheet) -> IO[bytes]:
-    """A workbook of the sheet in an anonymous temporary file, rewound for reading.
-
-    The file disappears when closed (FileResponse closes it once sent).
-    """
-    target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
-    try:
-        _write_workbook(sheet, target)
-    except BaseException:
-        target.close()
-        raise
-    target.seek(0)
-    return target
+    """A workbook of the sheet in an anonymous temporary file, rewound for reading."""
+    return in_temporary_file(lambda target: _write_workbook(sheet, target))
 
 
 def format_of(path: Path) -> str | None:

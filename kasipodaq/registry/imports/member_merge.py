@@ -25,23 +25,26 @@ from kasipodaq.registry.imports.bulk_load import (
     worth_rebuilding,
 )
 from kasipodaq.registry.imports.member_checks import TABLES
+from kasipodaq.registry.imports.member_stage import STAGE
 from kasipodaq.registry.imports.sequences import reserve_ids
-from kasipodaq.registry.imports.staging import Column, StagingTable, text
-from kasipodaq.registry.imports.values import EMAIL_MAX, NAME_MAX
+from kasipodaq.registry.imports.staging import Column, StagingTable
 from kasipodaq.registry.models import JoinMethod, Membership, Person
 
 # The latest period of each IIN in the file: the person's details.
+PERSON_COLUMNS = (
+    "iin",
+    "last_name",
+    "first_name",
+    "patronymic",
+    "birth_date",
+    "sex",
+    "phone",
+    "email",
+)
 PEOPLE = StagingTable(
     "import_member_people",
     [
-        Column("iin", "varchar(12) NOT NULL"),
-        text("last_name", NAME_MAX),
-        text("first_name", NAME_MAX),
-        text("patronymic", NAME_MAX),
-        Column("birth_date", "date NOT NULL"),
-        Column("sex", "varchar(1) NOT NULL"),
-        text("phone", 20),
-        text("email", EMAIL_MAX),
+        *(column for column in STAGE.columns if column.name in PERSON_COLUMNS),
         Column("is_new", "integer NOT NULL"),
         # The registered person's key, or the key reserved for a new one.
         Column("person_id", "bigint NOT NULL"),

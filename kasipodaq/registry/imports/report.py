@@ -8,13 +8,12 @@ staff correct the rows they know and import the file again.
 
 from __future__ import annotations
 
-import tempfile
 from collections import defaultdict
 from typing import IO
 
-import xlsxwriter
 from django.utils.translation import gettext as _
 
+from kasipodaq.registry.exports import in_temporary_file, new_workbook
 from kasipodaq.registry.imports.headers import Field
 from kasipodaq.registry.imports.reading import open_table
 from kasipodaq.registry.imports.values import RowProblem, problem_message
@@ -48,15 +47,7 @@ def write_report(job: ImportJob, target: IO[bytes] | str) -> int:
     """Write the job's refused rows to ``target``; the number of rows written."""
     problems = job_problems(job)
     table = open_table(job.file_path)
-    workbook = xlsxwriter.Workbook(
-        target,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-        },
-    )
+    workbook = new_workbook(target)
     sheet = workbook.add_worksheet(_("Refused rows")[:31])
     bold = workbook.add_format({"bold": True})
     wrap = workbook.add_format({"text_wrap": True, "font_color": "#9c0006"})
@@ -81,11 +72,4 @@ def write_report(job: ImportJob, target: IO[bytes] | str) -> int:
 
 def report_file(job: ImportJob) -> IO[bytes]:
     """The report in an anonymous temporary file, rewound for reading."""
-    target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
-    try:
-        write_report(job, target)
-    except BaseException:
-        target.close()
-        raise
-    target.seek(0)
-    return target
+    return in_temporary_file(lambda target: write_report(job, target))

@@ -9,5 +9,6 @@ urlpatterns = [
     path("members/", include("kasipodaq.registry.member_urls")),
     path("imports/", include("kasipodaq.registry.import_urls")),
     path("audit/", include("kasipodaq.registry.audit_urls")),
+    path("reports/", include("kasipodaq.reporting.urls")),
     path("api/v1/", include("kasipodaq.api.urls")),
 ]

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "kasipodaq.access",
     "kasipodaq.audit",
     "kasipodaq.registry",
+    "kasipodaq.reporting",
     "kasipodaq.api",
 ]
 
@@ -135,6 +136,24 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Mail goes through the SMTP server of EMAIL_HOST; without one (the embedded
+# default) messages are written to the console instead.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "Kasipodaq <no-reply@kasipodaq.local>"
+)
+# Where links in messages point.
+KASIPODAQ_BASE_URL = os.environ.get("KASIPODAQ_BASE_URL", "http://127.0.0.1:8000")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")

@@ -18,6 +18,11 @@ class Perm(enum.StrEnum):
     MEMBER_TRANSFER = "member.transfer"
     MEMBER_EXPORT = "member.export"
     AUDIT_VIEW = "audit.view"
+    REPORT_VIEW = "report.view"
+    REPORT_FILL = "report.fill"
+    REPORT_APPROVE = "report.approve"
+    # Forms, campaigns and reopening: the centre's.
+    REPORT_MANAGE = "report.manage"
 
 
 class Role(models.TextChoices):
@@ -33,19 +38,23 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Auditor")
 
 
-_READ = frozenset({Perm.ORG_VIEW, Perm.MEMBER_VIEW})
+_READ = frozenset({Perm.ORG_VIEW, Perm.MEMBER_VIEW, Perm.REPORT_VIEW})
 _KEEP_MEMBERS = _READ | {Perm.MEMBER_MANAGE, Perm.MEMBER_TRANSFER, Perm.MEMBER_EXPORT}
+# Specialists fill in their part of the reports (legal, safety, training, …).
+_SPECIALIST = _READ | {Perm.REPORT_FILL}
+# Whoever keeps an organization files its report and decides on those below it.
+_REPORTING = frozenset({Perm.REPORT_FILL, Perm.REPORT_APPROVE})
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.CENTRAL_ADMIN: frozenset(Perm),
-    Role.CHAIR: _KEEP_MEMBERS | {Perm.ORG_MANAGE},
-    Role.ORG_SPECIALIST: _KEEP_MEMBERS | {Perm.ORG_MANAGE},
-    Role.ACCOUNTANT: _READ | {Perm.MEMBER_EXPORT},
-    Role.LEGAL_INSPECTOR: _READ,
-    Role.TECH_INSPECTOR: _READ,
-    Role.TRAINING_METHODOLOGIST: _READ,
-    Role.INFO_OFFICER: _READ,
-    Role.PRIMARY_CHAIR: _KEEP_MEMBERS,
+    Role.CHAIR: _KEEP_MEMBERS | _REPORTING | {Perm.ORG_MANAGE},
+    Role.ORG_SPECIALIST: _KEEP_MEMBERS | _REPORTING | {Perm.ORG_MANAGE},
+    Role.ACCOUNTANT: _SPECIALIST | {Perm.MEMBER_EXPORT},
+    Role.LEGAL_INSPECTOR: _SPECIALIST,
+    Role.TECH_INSPECTOR: _SPECIALIST,
+    Role.TRAINING_METHODOLOGIST: _SPECIALIST,
+    Role.INFO_OFFICER: _SPECIALIST,
+    Role.PRIMARY_CHAIR: _KEEP_MEMBERS | {Perm.REPORT_FILL},
     Role.AUDITOR: _READ | {Perm.MEMBER_EXPORT, Perm.AUDIT_VIEW},
 }
 

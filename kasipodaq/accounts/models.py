@@ -21,6 +21,13 @@ class User(AbstractUser):
         _("failed sign-in attempts"), default=0, editable=False
     )
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    # The language of the messages Kasipodaq sends the user by email.
+    language = models.CharField(
+        _("language"),
+        max_length=2,
+        choices=[("ru", _("Russian")), ("kk", _("Kazakh")), ("en", _("English"))],
+        default="ru",
+    )
 
     class Meta:
         verbose_name = _("user")

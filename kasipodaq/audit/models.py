@@ -19,6 +19,7 @@ class AuditAction(models.TextChoices):
     MEMBERSHIP_DELETED = "membership.deleted", _("Membership deleted")
     MEMBERS_EXPORTED = "members.exported", _("Member list exported")
     ORG_CHANGED = "org.changed", _("Organization changed")
+    REPORT_REOPENED = "report.reopened", _("Report reopened")
 
 
 class AuditEvent(models.Model):

@@ -1,0 +1,3 @@
+"""Pages that move reports in and out as files (XLSX, PDF, offline templates)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the centre's report-form editor."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Pages of statistical reporting, one module per subject."""

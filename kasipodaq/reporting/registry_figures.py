@@ -39,7 +39,7 @@ SELECT m.org_unit_id,
     SUM(CASE WHEN p.birth_date > %(born_29)s THEN 1 ELSE 0 END),
     SUM(CASE WHEN p.birth_date > %(born_35)s THEN 1 ELSE 0 END)
 FROM {membership} m JOIN {person} p ON p.id = m.person_id
-WHERE m.joined_on <= %(on)s AND (m.left_on IS NULL OR m.left_on > %(on)s)
+WHERE m.joined_on <= %(on)s AND (m.left_on IS NULL OR m.left_on > %(on)s){units}
 GROUP BY m.org_unit_id
 """
 # The columns of _MEMBERS_SQL after the unit, as measures.
@@ -57,8 +57,11 @@ SELECT e.unit_id, e.employees FROM {count} e
 WHERE e.counted_on = (
     SELECT MAX(l.counted_on) FROM {count} l
     WHERE l.unit_id = e.unit_id AND l.counted_on <= %(on)s
-)
+){units}
 """
+# Up to this many units, the queries name them; past it, they scan every row once
+# and the units outside are skipped as the rows come (cheaper than a long IN list).
+NAMED_UNITS_MAX = 2000
 
 
 @dataclass
@@ -92,8 +95,9 @@ def compute_registry_figures(
     each covering its whole subtree as it stood that day."""
     tree = tree_as_of(on, None if roots is None else list(roots))
     rows: dict[int, list[int]] = {unit: [0] * len(MEASURES) for unit in tree}
-    _add_members(rows, on)
-    _add_employees(rows, on)
+    named = roots is not None and len(rows) <= NAMED_UNITS_MAX
+    _add_members(rows, on, named=named)
+    _add_employees(rows, on, named=named)
     primary = _INDEX[Measure.PRIMARY_ORGS]
     for unit, (_parent, level) in tree.items():
         if level == Level.PRIMARY:
@@ -103,9 +107,19 @@ def compute_registry_figures(
     return TreeFigures(on=on, parents=parents, rows=rows)
 
 
-def _add_members(rows: dict[int, list[int]], on: dt.date) -> None:
+def _units_clause(column: str, rows: dict[int, list[int]], named: bool) -> str:
+    """`AND column IN (…)` naming the units (ids are integers), or nothing."""
+    if not named:
+        return ""
+    ids = ", ".join(str(int(unit)) for unit in rows) or "NULL"
+    return f"\n    AND {column} IN ({ids})"
+
+
+def _add_members(rows: dict[int, list[int]], on: dt.date, *, named: bool) -> None:
     sql = _MEMBERS_SQL.format(
-        membership=Membership._meta.db_table, person=Person._meta.db_table
+        membership=Membership._meta.db_table,
+        person=Person._meta.db_table,
+        units=_units_clause("m.org_unit_id", rows, named),
     )
     params: dict[str, Any] = {
         "on": on,
@@ -127,12 +141,14 @@ def _add_members(rows: dict[int, list[int]], on: dt.date) -> None:
                 row[column] += int(count)
 
 
-def _add_employees(rows: dict[int, list[int]], on: dt.date) -> None:
+def _add_employees(rows: dict[int, list[int]], on: dt.date, *, named: bool) -> None:
     column = _INDEX[Measure.EMPLOYEES]
+    sql = _EMPLOYEES_SQL.format(
+        count=EmployeeCount._meta.db_table,
+        units=_units_clause("e.unit_id", rows, named),
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            _EMPLOYEES_SQL.format(count=EmployeeCount._meta.db_table), {"on": on}
-        )
+        cursor.execute(sql, {"on": on})
         for unit, employees in cursor.fetchall():
             row = rows.get(unit)
             if row is not None:

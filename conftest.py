@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from kasipodaq.registry.tests.factories import Tree, build_tree
 
@@ -29,3 +30,10 @@ def _empty_cache() -> Iterator[None]:
     """What one test leaves in the cache (import progress) is not the next one's."""
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A request in one language does not leave it active for the next test."""
+    yield
+    translation.deactivate()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.db.models import (
@@ -22,9 +24,10 @@ from django.db.models.lookups import Contains
 from django.http import Http404
 
 from kasipodaq.access.perms import Perm
-from kasipodaq.access.policy import home_unit_ids
+from kasipodaq.access.policy import home_unit_ids, subtree_roots
 from kasipodaq.access.scoping import scope
 from kasipodaq.core.dates import active_on_q, today
+from kasipodaq.orgtree.as_of import subtree_as_of
 from kasipodaq.orgtree.models import EmployeeCount, OrgUnit
 from kasipodaq.orgtree.paths import SEGMENT
 from kasipodaq.orgtree.querysets import subtree_filter
@@ -97,12 +100,19 @@ class AgeBand:
     BANDS = (UP_TO_29, UP_TO_35, OVER_35)
 
 
-def _birth_date_after(on: dt.date, years: int) -> dt.date:
-    """People born after this date are at most `years` old on `on`."""
+def born_after(on: dt.date, years: int) -> dt.date:
+    """People born after this day are at most `years` old on `on`.
+
+    The member list's age bands and the reports' youth figures both count by it.
+    Before the calendar can go back that far, everyone born is young enough.
+    """
+    year = on.year - years - 1
+    if year < dt.MINYEAR:
+        return dt.date.min
     try:
-        return on.replace(year=on.year - years - 1)
+        return on.replace(year=year)
     except ValueError:  # 29 February
-        return on.replace(year=on.year - years - 1, day=28)
+        return on.replace(year=year, day=28)
 
 
 @dataclass(frozen=True)
@@ -111,8 +121,10 @@ class MemberFilter:
     category: str = ""
     sex: str = ""
     age_band: str = ""
-    status: str = "active"  # active, former or all
+    status: str = "active"  # active, former or all; not asked when `on` is set
     unit: OrgUnit | None = None
+    # The members on this date rather than today's: see `list_members`.
+    on: dt.date | None = None
 
 
 def list_members(
@@ -120,16 +132,29 @@ def list_members(
 ) -> QuerySet[Person]:
     """The member list as filtered, in scope, with their current membership joined.
 
+    With a date (`flt.on`), the people whose membership was active that day in the
+    unit's subtree as it then stood (without a unit, in the user's subtrees as
+    they then stood), of the category asked for then and of the age band on that
+    day: those the reports' registry figures count on that date. The status
+    filter does not apply then. Either way only the people the user may see
+    today are listed.
+
     `perm` is the right the list is for: an export passes Perm.MEMBER_EXPORT.
     """
     people = list_people(user, perm).select_related("current_membership__org_unit")
-    people = people.filter(
-        _member_filter_q(flt, person="", membership="current_membership__")
-    )
-    if flt.status == "active":
-        people = people.filter(current_membership__left_on__isnull=True)
-    elif flt.status == "former":
-        people = people.filter(current_membership__left_on__isnull=False)
+    if flt.on is not None:
+        people = people.filter(
+            _person_filter_q(flt, on=flt.on, prefix=""),
+            pk__in=_memberships_on(user, flt, flt.on, perm).values("person_id"),
+        )
+    else:
+        people = people.filter(
+            _member_filter_q(flt, person="", membership="current_membership__")
+        )
+        if flt.status == "active":
+            people = people.filter(current_membership__left_on__isnull=True)
+        elif flt.status == "former":
+            people = people.filter(current_membership__left_on__isnull=False)
     return people.order_by("last_name", "first_name", "pk")
 
 
@@ -139,7 +164,7 @@ def count_members(user: Any, flt: MemberFilter, perm: Perm = Perm.MEMBER_VIEW) -
     Every open membership is its person's current one, so the active members of a
     subtree are counted on memberships alone, without joining a million people.
     """
-    if flt.status != "active":
+    if flt.status != "active" or flt.on is not None:
         return list_members(user, flt, perm).count()
     memberships = scope(Membership.objects.current(), user, perm)
     return memberships.filter(
@@ -148,25 +173,51 @@ def count_members(user: Any, flt: MemberFilter, perm: Perm = Perm.MEMBER_VIEW) -
 
 
 def _member_filter_q(flt: MemberFilter, *, person: str, membership: str) -> Q:
-    """The filter's conditions, reaching people and memberships by these prefixes."""
-    q = Q()
+    """The filter's conditions today, reaching people and memberships by these
+    prefixes."""
+    q = _person_filter_q(flt, on=today(), prefix=person)
     if flt.unit is not None:
         q &= subtree_filter(f"{membership}org_unit__path", flt.unit.path)
     if flt.category in Category.values:
         q &= Q(**{f"{membership}category": flt.category})
-    if flt.sex in Sex.values:
-        q &= Q(**{f"{person}sex": flt.sex})
-    if flt.age_band in AgeBand.BANDS:
-        now = today()
-        if flt.age_band == AgeBand.UP_TO_29:
-            q &= Q(**{f"{person}birth_date__gt": _birth_date_after(now, 29)})
-        elif flt.age_band == AgeBand.UP_TO_35:
-            q &= Q(**{f"{person}birth_date__gt": _birth_date_after(now, 35)})
-        else:
-            q &= Q(**{f"{person}birth_date__lte": _birth_date_after(now, 35)})
-    if flt.text.strip():
-        q &= _text_q(flt.text.strip(), prefix=person)
     return q
+
+
+def _person_filter_q(flt: MemberFilter, *, on: dt.date, prefix: str) -> Q:
+    """The conditions on the person: sex, age on `on`, and the text searched."""
+    q = Q()
+    if flt.sex in Sex.values:
+        q &= Q(**{f"{prefix}sex": flt.sex})
+    if flt.age_band == AgeBand.UP_TO_29:
+        q &= Q(**{f"{prefix}birth_date__gt": born_after(on, 29)})
+    elif flt.age_band == AgeBand.UP_TO_35:
+        q &= Q(**{f"{prefix}birth_date__gt": born_after(on, 35)})
+    elif flt.age_band == AgeBand.OVER_35:
+        q &= Q(**{f"{prefix}birth_date__lte": born_after(on, 35)})
+    if flt.text.strip():
+        q &= _text_q(flt.text.strip(), prefix=prefix)
+    return q
+
+
+def _memberships_on(
+    user: Any, flt: MemberFilter, on: dt.date, perm: Perm
+) -> QuerySet[Membership]:
+    """The memberships active on `on`, of the category asked for, in the unit's
+    subtree as it then stood; without a unit, in the subtrees the user's rights
+    start from, as they then stood."""
+    if flt.unit is not None:
+        roots = [flt.unit]
+    else:
+        roots = list(list_units(user, perm).filter(path__in=subtree_roots(user, perm)))
+    if not roots:
+        return Membership.objects.none()
+    in_roots = reduce(
+        or_, (Q(org_unit_id__in=subtree_as_of(root, on)) for root in roots)
+    )
+    memberships = Membership.objects.active_on(on).filter(in_roots)
+    if flt.category in Category.values:
+        memberships = memberships.filter(category=flt.category)
+    return memberships
 
 
 def membership_history(person: Person) -> QuerySet[Membership]:

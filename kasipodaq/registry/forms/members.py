@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -74,7 +75,24 @@ class MemberFilterForm(forms.Form):
             (AgeBand.OVER_35, _("Over 35")),
         ],
     )
+    on = forms.DateField(
+        label=_("Members on"),
+        required=False,
+        widget=DateInput,
+    )
     org = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["on"].widget.attrs["max"] = today().isoformat()
+
+    def clean_on(self) -> dt.date | None:
+        on: dt.date | None = self.cleaned_data.get("on")
+        if on is not None and on > today():
+            raise forms.ValidationError(
+                _("The date cannot be in the future."), code="future"
+            )
+        return on
 
     def member_filter(self, *, unit: OrgUnit | None) -> MemberFilter:
         """The filter asked for; a value that makes no sense is left out."""
@@ -87,6 +105,7 @@ class MemberFilterForm(forms.Form):
             age_band=data.get("age", ""),
             status=data.get("status") or STATUS_ACTIVE,
             unit=unit,
+            on=data.get("on"),
         )
 
 
@@ -99,6 +118,7 @@ def describe_filter(flt: MemberFilter) -> dict[str, Any]:
         "sex": flt.sex,
         "age": flt.age_band,
         "org": flt.unit.pk if flt.unit else None,
+        "on": flt.on.isoformat() if flt.on else None,
     }
 
 

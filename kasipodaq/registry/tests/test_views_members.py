@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import html
+import io
 
 import pytest
 from django.db import connection
@@ -14,6 +16,7 @@ from kasipodaq.access.perms import Role
 from kasipodaq.audit.models import AuditAction, AuditEvent
 from kasipodaq.core.dates import today
 from kasipodaq.core.errors import PermissionRefused
+from kasipodaq.registry import exports
 from kasipodaq.registry.models import (
     Category,
     JoinMethod,
@@ -21,6 +24,7 @@ from kasipodaq.registry.models import (
     Membership,
     Person,
 )
+from kasipodaq.registry.services.termination import end_membership
 from kasipodaq.registry.services.transfers import transfer_membership
 from kasipodaq.registry.tests.factories import grant, valid_iin
 from kasipodaq.registry.views import members as member_views
@@ -264,6 +268,160 @@ def test_list_query_count_does_not_grow_with_rows(client, tree, chair):
         tree.admit(tree.primaries[i % 2])
     assert len(client.get(url, params).context["rows"]) == 30
     assert count_queries() == few
+
+
+# The list on a date
+
+
+@pytest.fixture
+def over_time(tree):
+    """Members of the first district: one since 2015 who left in 2021, one who
+    joined in 2021, and one of the neighbour district in 2020."""
+    left = tree.admit(
+        tree.primaries[0],
+        last_name="Ушедшая",
+        joined_on=dt.date(2015, 1, 1),
+        birth_date=dt.date(1992, 6, 1),
+    )
+    end_membership(
+        actor=tree.admin,
+        membership=left,
+        on=dt.date(2021, 3, 1),
+        reason=LeaveReason.OWN_WISH,
+    )
+    joined = tree.admit(
+        tree.primaries[1], last_name="Новая", joined_on=dt.date(2021, 6, 1)
+    )
+    tree.admit(tree.primaries[2], last_name="Соседка", joined_on=dt.date(2015, 1, 1))
+    return left.person, joined.person
+
+
+def test_list_on_a_date_shows_that_days_members_and_says_so(
+    client, tree, chair, over_time
+):
+    """?on= lists who was a member that day, with their age then, and the page says
+    which date the list is for and that the status filter does not apply."""
+    left, joined = over_time
+    client.force_login(chair)
+    url = reverse("members:list")
+    response = client.get(url, {"on": "2020-01-01", "status": "active"})
+    assert response.status_code == 200
+    assert response.context["rows"] == [(left, 27)]
+    text = page_text(response)
+    assert "The members on Jan. 1, 2020" in text
+    assert "The status filter does not apply to a date." in text
+    assert 'value="2020-01-01"' in text
+    assert response.context["page"].paginator.count == 1
+    later = client.get(url, {"on": "2021-06-01", "org": tree.primaries[1].pk})
+    assert listed(later) == [joined.pk]
+    today_list = client.get(url)
+    assert listed(today_list) == [joined.pk]
+    assert "The members on" not in page_text(today_list)
+
+
+def test_list_refuses_a_date_in_the_future_and_keeps_it(client, tree, chair, over_time):
+    """A future date is refused with a message, the date typed stays in the field,
+    and the list shows today's members."""
+    _left, joined = over_time
+    client.force_login(chair)
+    tomorrow = (today() + dt.timedelta(days=1)).isoformat()
+    response = client.get(reverse("members:list"), {"on": tomorrow})
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "The date cannot be in the future." in text
+    assert f'value="{tomorrow}"' in text
+    assert "The members on" not in text
+    assert listed(response) == [joined.pk]
+    garbage = client.get(reverse("members:list"), {"on": "1 января"})
+    assert "Enter a valid date." in page_text(garbage)
+    assert 'value="1 января"' in page_text(garbage)
+
+
+def test_list_on_a_date_of_another_districts_organization_is_404(
+    client, tree, outsider
+):
+    """A date does not open an organization outside one's subtree."""
+    client.force_login(outsider)
+    response = client.get(
+        reverse("members:list"), {"org": tree.primaries[0].pk, "on": "2020-01-01"}
+    )
+    assert response.status_code == 404
+
+
+def test_htmx_asking_for_another_date_loads_the_whole_page(client, tree, chair):
+    """The results alone would leave the page naming the old date (or hiding a
+    refusal): a new date makes htmx load the whole page; the same date does not."""
+    client.force_login(chair)
+    url = reverse("members:list")
+    response = client.get(
+        url,
+        {"on": "2020-01-01", "sex": "F"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/members/?sex=F",
+    )
+    assert response["HX-Redirect"] == f"{url}?on=2020-01-01&sex=F"
+    assert b"<table" not in response.content
+    same = client.get(
+        url,
+        {"on": "2020-01-01", "sex": "M"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/members/?on=2020-01-01&sex=F",
+    )
+    assert "HX-Redirect" not in same
+    assert "<html" not in page_text(same) and "<table" in page_text(same)
+    cleared = client.get(
+        url,
+        {"sex": "M"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/members/?on=2020-01-01&sex=M",
+    )
+    assert cleared["HX-Redirect"] == f"{url}?sex=M"
+
+
+@pytest.mark.parametrize(
+    "on_params",
+    [{"org": "district", "on": "2021-01-01"}, {"on": "2021-01-01", "age": "29"}],
+)
+def test_list_on_a_date_query_count_does_not_grow_with_rows(
+    client, tree, chair, on_params
+):
+    """On a date, the list makes as many queries for 30 rows as for 3."""
+    client.force_login(chair)
+    url = reverse("members:list")
+    params = {**on_params}
+    if "org" in params:
+        params["org"] = tree.districts[0].pk
+
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url, params)
+        assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    for _ in range(3):
+        tree.admit(tree.primaries[0], birth_date=dt.date(1995, 1, 1))
+    few = count_queries()
+    for i in range(27):
+        tree.admit(tree.primaries[i % 2], birth_date=dt.date(1995, 1, 1))
+    assert len(client.get(url, params).context["rows"]) == 30
+    assert count_queries() == few
+
+
+def test_export_on_a_date_holds_that_days_members(client, tree, chair, over_time):
+    """The export on a date has the rows of the list on that date, and the audit
+    trail names the date."""
+    left, _joined = over_time
+    client.force_login(chair)
+    response = client.get(
+        reverse("members:export"), {"on": "2020-01-01", "format": "csv"}
+    )
+    body = b"".join(response.streaming_content).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(body.removeprefix(exports.BOM)), delimiter=";"))
+    assert [row[0] for row in rows[1:]] == [left.iin]
+    event = AuditEvent.objects.get(action=AuditAction.MEMBERS_EXPORTED)
+    assert event.after is not None
+    assert event.after["filters"]["on"] == "2020-01-01"
+    assert event.after["rows"] == 1
 
 
 def test_pages_require_signing_in(client, member):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
@@ -19,6 +20,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    QueryDict,
     StreamingHttpResponse,
 )
 from django.http.response import HttpResponseBase
@@ -29,6 +31,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
+from django_htmx.http import HttpResponseClientRedirect
 
 from kasipodaq.access import policy
 from kasipodaq.access.perms import Perm
@@ -90,17 +93,35 @@ def _is_partial(request: HttpRequest) -> bool:
     return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
 
 
+def _date_changed(request: HttpRequest) -> bool:
+    """Whether an htmx request asks for another date than the page shows.
+
+    The page says above the results which date they are for, and whether the date
+    was refused: a new date loads the whole page again, not only the results.
+    """
+    htmx = getattr(request, "htmx", None)
+    current = urlsplit(getattr(htmx, "current_url", None) or "").query
+    return QueryDict(current).get("on", "") != request.GET.get("on", "")
+
+
 class MemberListView(LoginRequiredMixin, View):
-    """Members in the user's subtrees, searched and filtered, 50 to a page."""
+    """Members in the user's subtrees, searched and filtered, 50 to a page.
+
+    With ?on=<date>, the members on that date instead (MemberFilter.on): ages are
+    then given on that date.
+    """
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        partial = _is_partial(request)
+        if partial and _date_changed(request):
+            return HttpResponseClientRedirect(request.get_full_path())
         form, flt = _member_filter(request, Perm.MEMBER_VIEW)
         people = list_members(request.user, flt)
         paginator = Paginator(people, PAGE_SIZE)
         # Counted on memberships where it can be: the join of every person is slow.
         paginator.count = count_members(request.user, flt)
         page = paginator.get_page(request.GET.get("page"))
-        on = today()
+        on = flt.on or today()
         query = request.GET.copy()
         query.pop("page", None)
         without_org = query.copy()
@@ -108,6 +129,7 @@ class MemberListView(LoginRequiredMixin, View):
         context = {
             "form": form,
             "unit": flt.unit,
+            "on": flt.on,
             "page": page,
             "rows": [(person, person.age_on(on)) for person in page],
             "query": query.urlencode(),
@@ -115,9 +137,7 @@ class MemberListView(LoginRequiredMixin, View):
             "can_admit": bool(policy.subtree_roots(request.user, Perm.MEMBER_MANAGE)),
             "can_export": bool(policy.subtree_roots(request.user, Perm.MEMBER_EXPORT)),
         }
-        template = (
-            "members/_results.html" if _is_partial(request) else "members/list.html"
-        )
+        template = "members/_results.html" if partial else "members/list.html"
         response = render(request, template, context)
         patch_vary_headers(response, ["HX-Request"])
         return response

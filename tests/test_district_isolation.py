@@ -52,6 +52,16 @@ from kasipodaq.registry.demo.users import DEMO_DISTRICT, DEMO_OTHER_DISTRICT
 from kasipodaq.registry.models import Membership, Person
 from kasipodaq.registry.services.transfers import transfer_membership
 from kasipodaq.registry.tests.factories import grant, valid_bin, valid_iin
+from kasipodaq.reporting.models import (
+    Campaign,
+    FormVersion,
+    Report,
+    ReportEvent,
+    ReportForm,
+    ReportValue,
+)
+from kasipodaq.reporting.services.campaigns import open_campaign
+from kasipodaq.reporting.services.forms import open_draft_version
 
 pytestmark = pytest.mark.django_db
 T = TypeVar("T")
@@ -60,9 +70,26 @@ MEMBERS = 1500
 API_PREFIX = "/api/v1"
 
 # The staff pages, by URL namespace, and what the `pk` of their path names.
-STAFF_NAMESPACES = ("members", "orgs", "audit")
-PK_KIND_BY_NAMESPACE = {"members": "person", "orgs": "unit"}
-PK_KIND_BY_NAME = {"audit:person": "person", "audit:user": "user"}
+STAFF_NAMESPACES = ("members", "orgs", "audit", "reports")
+PK_KIND_BY_NAMESPACE = {"members": "person", "orgs": "unit", "reports": "report"}
+PK_KIND_BY_NAME = {
+    "audit:person": "person",
+    "audit:user": "user",
+    "reports:campaign": "campaign",
+    "reports:version-new": "form",
+    "reports:version": "version",
+    "reports:version-edit": "version",
+    "reports:version-publish": "version",
+}
+# Pages only the centre may use: the chair meets 404 whatever the object, and the
+# central administrator shows that the request itself is sound.
+CENTRE_PAGES = {
+    "reports:reopen",
+    "reports:version-new",
+    "reports:version",
+    "reports:version-edit",
+    "reports:version-publish",
+}
 # Pages without an id in the path: the ids their query string takes, by kind,
 # and the methods that read them (a POST of the admission form ignores ?person=).
 QUERY_IDS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
@@ -70,11 +97,22 @@ QUERY_IDS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     "members:export": [("org", "unit", ("GET",))],
     "members:admit": [("org", "unit", ("GET", "POST")), ("person", "person", ("GET",))],
     "audit:events": [("person", "person", ("GET",)), ("actor", "user", ("GET",))],
+    "reports:dynamics": [("org", "unit", ("GET",))],
 }
-NO_IDS = {"orgs:tree"}
-# API paths with an {id}: what it names. Operations that take no id at all.
-API_KIND_BY_PREFIX = {"/api/v1/members/": "person", "/api/v1/orgs/": "unit"}
-NO_ID_OPERATIONS: set[str] = set()
+NO_IDS = {"orgs:tree", "reports:campaigns", "reports:forms"}
+# API paths with an {id}: what it names (the first prefix that matches). Operations
+# that take no id at all.
+API_KIND_BY_PREFIX = {
+    "/api/v1/members/": "person",
+    "/api/v1/orgs/": "unit",
+    "/api/v1/reports/campaigns/": "campaign",
+    "/api/v1/reports/": "report",
+}
+NO_ID_OPERATIONS = {"GET /api/v1/reports/forms", "GET /api/v1/reports/campaigns"}
+# Operations whose right no district chair holds (the centre's): 404 is their
+# answer to the chair even in the district, so the central administrator shows
+# that the request itself is sound.
+CENTRE_OPERATIONS = {"POST /api/v1/reports/{id}/reopen"}
 # The least the resolver and the schema must give, so no test passes vacuously.
 MIN_PK_PAGES = 16
 MIN_QUERY_PAGES = 4
@@ -87,9 +125,19 @@ MIN_ID_OPERATIONS = 16
 def _staff_patterns() -> Iterator[tuple[str, URLPattern]]:
     for entry in get_resolver().url_patterns:
         if isinstance(entry, URLResolver) and entry.namespace in STAFF_NAMESPACES:
-            for pattern in entry.url_patterns:
-                assert isinstance(pattern, URLPattern)
+            for pattern in _flattened(entry):
                 yield f"{entry.namespace}:{pattern.name}", pattern
+
+
+def _flattened(resolver: URLResolver) -> Iterator[URLPattern]:
+    """The patterns of a namespace, with those of includes inside it."""
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            assert pattern.namespace is None
+            yield from _flattened(pattern)
+        else:
+            assert isinstance(pattern, URLPattern)
+            yield pattern
 
 
 def _pk_kind(name: str) -> str | None:
@@ -215,8 +263,12 @@ class Demo:
     second_primary: OrgUnit  # another one of it
     member: Person  # of `primary`, with no past outside the district
     staff: User  # a user holding a role in the district
-    # Outside the chair's district, by kind: person, unit, user.
+    # Outside the chair's district, by kind: person, unit, user, report. A
+    # campaign is the whole union's: none lies outside (its reports are scoped).
     outside: dict[str, list[Any]]
+    report: Report  # of `primary`, in the campaign
+    campaign: Campaign
+    draft: FormVersion  # a form's version being edited at the centre
     missing: dict[str, int]  # an id of each kind that exists nowhere
 
 
@@ -312,6 +364,15 @@ def demo(db: None) -> Demo:
     for unit in units:
         assert not has_perm(chair, Perm.ORG_VIEW, unit=unit)
 
+    campaign = open_campaign(
+        actor=_user("admin"),
+        form=ReportForm.objects.get(code="legal"),
+        year=today().year - 1,
+        deadline=today() + dt.timedelta(days=30),
+    )
+    reports = list(Report.objects.filter(campaign=campaign, unit__in=units))
+    assert len(reports) == len(units) - 1  # the closed unit has none
+
     return Demo(
         chair=chair,
         auditor=grant(Role.AUDITOR, district),
@@ -320,11 +381,30 @@ def demo(db: None) -> Demo:
         second_primary=primaries[1],
         member=member,
         staff=_user("accountant.district"),
-        outside={"person": people, "unit": units, "user": users},
+        outside={
+            "person": people,
+            "unit": units,
+            "user": users,
+            "report": reports,
+            "campaign": [],
+            # The form editor is the centre's: every form and version is out of
+            # the chair's reach.
+            "form": list(ReportForm.objects.order_by("pk")[:2]),
+            "version": list(FormVersion.objects.order_by("pk")[:2]),
+        },
+        report=Report.objects.get(campaign=campaign, unit=primaries[0]),
+        campaign=campaign,
+        draft=open_draft_version(
+            actor=_user("admin"), form=ReportForm.objects.get(code="information")
+        ),
         missing={
             "person": _last_pk(Person.objects) + 1000,
             "unit": _last_pk(OrgUnit.objects) + 1000,
             "user": _last_pk(User.objects) + 1000,
+            "report": _last_pk(Report.objects) + 1000,
+            "campaign": _last_pk(Campaign.objects) + 1000,
+            "form": _last_pk(ReportForm.objects) + 1000,
+            "version": _last_pk(FormVersion.objects) + 1000,
         },
     )
 
@@ -340,7 +420,15 @@ def _unit_of(person: Person) -> OrgUnit:
 
 
 def _own(demo: Demo, kind: str) -> Any:
-    return {"person": demo.member, "unit": demo.primary, "user": demo.staff}[kind]
+    return {
+        "person": demo.member,
+        "unit": demo.primary,
+        "user": demo.staff,
+        "report": demo.report,
+        "campaign": demo.campaign,
+        "form": demo.campaign.form,
+        "version": demo.draft,
+    }[kind]
 
 
 def _state() -> dict[str, Any]:
@@ -354,6 +442,9 @@ def _state() -> dict[str, Any]:
         "employees": list(EmployeeCount.objects.order_by("pk").values()),
         "employers": Employer.objects.count(),
         "audit_events": AuditEvent.objects.count(),
+        "reports": list(Report.objects.order_by("pk").values()),
+        "report_values": list(ReportValue.objects.order_by("pk").values()),
+        "report_events": ReportEvent.objects.count(),
     }
 
 
@@ -407,6 +498,7 @@ def _page_data(demo: Demo, target: Any) -> dict[str, Any]:
         "employer_sector": "school",
         "parent_code": demo.district.code,
         "into": demo.second_primary.code,
+        "comment": "Захват",
     }
     if isinstance(target, Person):
         data.update(
@@ -440,6 +532,8 @@ def _attackers(demo: Demo, name: str) -> list[User]:
 
 
 def _control_user(demo: Demo, name: str) -> User:
+    if name in CENTRE_PAGES:
+        return _user("admin")
     return demo.auditor if name.startswith("audit:") else demo.chair
 
 
@@ -553,6 +647,14 @@ def test_lists_hold_the_district_only(demo: Demo) -> None:
     found = caller.get(f"{API_PREFIX}/members", {"q": person.iin, "status": "all"})
     assert found.json()["count"] == 0
     assert caller.get(f"{API_PREFIX}/orgs", {"q": unit.code}).json()["count"] == 0
+    listed = caller.get(
+        f"{API_PREFIX}/reports/campaigns/{demo.campaign.pk}/reports", {"limit": 500}
+    ).json()
+    own_units = set(
+        OrgUnit.objects.in_subtree(demo.district).values_list("pk", flat=True)
+    )
+    assert 0 < listed["count"] < Report.objects.filter(campaign=demo.campaign).count()
+    assert {r["unit"]["id"] for r in listed["items"]} <= own_units
 
 
 def test_a_form_naming_another_districts_unit_refuses_it_as_unknown(
@@ -632,6 +734,7 @@ def _api_values(demo: Demo) -> dict[str, Any]:
         "employer_bin": _free_bin(),
         "employer_name_ru": "Захват",
         "employer_sector": "school",
+        "comment": "Захват",
     }
 
 
@@ -731,6 +834,14 @@ def test_an_api_operation_about_another_district_is_404(
 
     with _rolled_back():
         own = _own(demo, kind)
+        if op.label in CENTRE_OPERATIONS:
+            assert (
+                _request(
+                    caller, op, path_id=own.pk, ids=_own_ids(demo, own), values=values
+                ).status_code
+                == 404
+            )
+            caller = _api_client(_user("admin"))
         if op.path_id:
             response = _request(
                 caller, op, path_id=own.pk, ids=_own_ids(demo, own), values=values

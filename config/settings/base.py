@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -161,6 +162,15 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL or Non
 # Without a broker the embedded default runs background work inline.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# What Celery beat runs (`celery -A config beat`): the day's reminders of late
+# reports. Without beat, cron can run `kasipodaq remind-reports` instead.
+CELERY_BEAT_SCHEDULE = {
+    "remind-late-reports": {
+        "task": "kasipodaq.reporting.tasks.remind_late_reports",
+        "schedule": crontab(hour=9, minute=0),
+    }
+}
+CELERY_TIMEZONE = TIME_ZONE
 
 CACHES = {
     "default": (

@@ -21,4 +21,13 @@ def actor(request: HttpRequest) -> dict[str, Any]:
             subtree_roots(user, Perm.MEMBER_MANAGE)
             or subtree_roots(user, Perm.ORG_MANAGE)
         ),
+        "can_report": any(
+            subtree_roots(user, perm)
+            for perm in (
+                Perm.REPORT_VIEW,
+                Perm.REPORT_FILL,
+                Perm.REPORT_APPROVE,
+                Perm.REPORT_MANAGE,
+            )
+        ),
     }

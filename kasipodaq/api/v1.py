@@ -8,6 +8,7 @@ from ninja.renderers import JSONRenderer
 
 from kasipodaq.registry.api.members import router as members
 from kasipodaq.registry.api.organizations import router as organizations
+from kasipodaq.reporting.api import router as reports
 
 from .auth import TokenAuth
 from .errors import install_error_handlers
@@ -29,10 +30,10 @@ api = KasipodaqAPI(
     title="Kasipodaq API",
     version="1",
     description=(
-        "Organizations and members of the union, read and written with the same "
-        "rights as in the staff interface: every call sees and changes only the "
-        "subtrees where the token's user holds a role. Authenticate with "
-        "`Authorization: Bearer <token>`; a token is issued by "
+        "Organizations, members and statistical reports of the union, read and "
+        "written with the same rights as in the staff interface: every call sees "
+        "and changes only the subtrees where the token's user holds a role. "
+        "Authenticate with `Authorization: Bearer <token>`; a token is issued by "
         "`kasipodaq create-token USERNAME`."
     ),
     urls_namespace="api",
@@ -42,3 +43,4 @@ api = KasipodaqAPI(
 install_error_handlers(api)
 api.add_router("/orgs", organizations)
 api.add_router("/members", members)
+api.add_router("/reports", reports)

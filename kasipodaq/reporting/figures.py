@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import reduce
 from operator import or_
 
@@ -28,7 +28,7 @@ from kasipodaq.orgtree.models import OrgUnit
 from kasipodaq.orgtree.querysets import subtree_filter
 
 from .formulas import Figure
-from .layout import Layout, rounded
+from .layout import Layout
 from .models import (
     Aggregation,
     Campaign,
@@ -82,10 +82,11 @@ def compute_figures(
 
 
 def apply_formulas(figures: Figures, layout: Layout) -> None:
-    for code in layout.evaluation_order:
-        value = layout.formulas[code].evaluate(figures)
-        indicator = layout.by_code[code]
-        figures[code] = None if value is None else rounded(value, indicator.value_type)
+    """Work out the form's formulas from the figures, rounded as `rounded` does
+    (written out: every unit of the union goes through here)."""
+    for code, formula, places in layout.steps:
+        value = formula.evaluate(figures)
+        figures[code] = None if value is None else value.quantize(places, ROUND_HALF_UP)
 
 
 def check_rules(figures: Figures, layout: Layout) -> list[Violation]:

@@ -19,6 +19,7 @@ from .errors import ReportRefusal
 
 CODE = re.compile(r"[a-z][a-z0-9_]*")
 HUNDRED = Decimal(100)
+ZERO = Decimal(0)
 
 Figure = Decimal | str | None
 
@@ -27,6 +28,10 @@ Figure = Decimal | str | None
 class Formula:
     terms: tuple[str, ...]
     divisor: str = ""
+
+    def __post_init__(self) -> None:
+        if self.divisor and len(self.terms) != 1:
+            raise ValueError("A percentage divides one indicator by another.")
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -37,21 +42,23 @@ class Formula:
         return bool(self.divisor)
 
     def evaluate(self, figures: Mapping[str, Figure]) -> Decimal | None:
-        total = sum((_number(figures.get(code)) for code in self.terms), Decimal(0))
-        if not self.divisor:
-            return total
-        whole = _number(figures.get(self.divisor))
-        if not whole:
-            return None
-        return total * HUNDRED / whole
+        # Written out plainly: every unit of the union runs every formula of its form.
+        if self.divisor:  # one term over another
+            whole = figures.get(self.divisor)
+            if not isinstance(whole, Decimal) or not whole:
+                return None
+            part = figures.get(self.terms[0])
+            return (part if isinstance(part, Decimal) else ZERO) * HUNDRED / whole
+        total = ZERO
+        for code in self.terms:
+            value = figures.get(code)
+            if isinstance(value, Decimal):
+                total += value
+        return total
 
     def __str__(self) -> str:
         text = " + ".join(self.terms)
         return f"{text} / {self.divisor}" if self.divisor else text
-
-
-def _number(value: Figure) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(0)
 
 
 def parse_formula(text: str, *, ratio_allowed: bool = True) -> Formula:

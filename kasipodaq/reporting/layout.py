@@ -7,6 +7,7 @@ a draft's is read afresh each time.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -40,6 +41,15 @@ class Layout:
     # Formula indicators in an order where each comes after those it uses.
     evaluation_order: list[str]
     rules: list[ParsedRule] = field(default_factory=list)
+    # What working out the formulas needs, in their order: each indicator's code,
+    # its formula and the decimal places of its type (`rounded`).
+    steps: list[tuple[str, Formula, Decimal]] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.steps = [
+            (code, self.formulas[code], places_of(self.by_code[code].value_type))
+            for code in self.evaluation_order
+        ]
 
     @property
     def indicators(self) -> list[Indicator]:
@@ -49,18 +59,22 @@ class Layout:
         return [i for i in self.indicators if i.source == source]
 
 
-_published: dict[int, Layout] = {}
+# Keyed by the version and the moment it was published: a draft is never taken
+# from here, and a row id that a rolled-back transaction gave out and SQLite
+# gives out again (tests do this all the time) does not find another version's
+# layout.
+_published: dict[tuple[int, dt.datetime], Layout] = {}
 
 
 def layout_of(version: FormVersion) -> Layout:
     """The version's layout (three queries the first time for a published one)."""
-    cached = _published.get(version.pk)
-    if cached is not None:
-        return cached
-    layout = _read(version)
-    if version.is_published:
-        _published[version.pk] = layout
-    return layout
+    if version.published_at is None:
+        return _read(version)
+    key = (version.pk, version.published_at)
+    cached = _published.get(key)
+    if cached is None:
+        cached = _published[key] = _read(version)
+    return cached
 
 
 def _read(version: FormVersion) -> Layout:
@@ -144,6 +158,10 @@ def evaluation_order(formulas: dict[str, Formula]) -> list[str]:
     return order
 
 
+def places_of(value_type: str) -> Decimal:
+    return PLACES.get(value_type, Decimal(1))
+
+
 def rounded(value: Decimal, value_type: str) -> Decimal:
     """A figure with the decimal places of its type, half away from zero."""
-    return value.quantize(PLACES.get(value_type, Decimal(1)), rounding=ROUND_HALF_UP)
+    return value.quantize(places_of(value_type), rounding=ROUND_HALF_UP)

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from kasipodaq.access.models import RoleGrant
 from kasipodaq.access.perms import ROLE_PERMS, Perm
 from kasipodaq.accounts.models import User
+from kasipodaq.core.dates import today
+from kasipodaq.orgtree.models import UnitStatus
 
 from .models import Campaign, Report, ReportAction, ReportEvent, ReportStatus
 
@@ -73,15 +75,23 @@ def notify_returned(report_id: int) -> int:
 
 
 def remind_late(campaign: Campaign, *, on: dt.date) -> int:
-    """One message to each filler of every late report (deadline passed, report not
-    yet submitted), at most once a day per report; the number of messages sent."""
+    """One message to each filler of every late report (deadline passed on `on`,
+    report not yet submitted), at most once a day per report; the number of
+    messages sent.
+
+    "A day" is the day the reminders are sent: a reminder's event carries the time
+    it was sent, so a run for another `on` (by hand, for a missed day) still sends
+    nothing already sent today."""
     if on <= campaign.deadline:
         return 0
     late = list(
-        Report.objects.filter(campaign=campaign, status__in=OPEN)
+        # An organization closed since the campaign opened owes no report.
+        Report.objects.filter(
+            campaign=campaign, status__in=OPEN, unit__status=UnitStatus.ACTIVE
+        )
         .exclude(
             pk__in=ReportEvent.objects.filter(
-                action=ReportAction.REMINDED, at__date=on
+                action=ReportAction.REMINDED, at__date=today()
             ).values("report_id")
         )
         .select_related("unit")

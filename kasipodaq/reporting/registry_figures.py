@@ -15,6 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import add
 from typing import Any
 
 from django.db import connection
@@ -22,11 +23,27 @@ from django.db import connection
 from kasipodaq.orgtree.as_of import tree_as_of
 from kasipodaq.orgtree.models import EmployeeCount, Level
 from kasipodaq.registry.models import Category, Membership, Person, Sex
+from kasipodaq.registry.selectors import born_after
 
 from .models import Measure
 
-# The order of the figures in each unit's row.
-MEASURES: tuple[str, ...] = tuple(Measure.values)
+# The columns of _MEMBERS_SQL after the unit, as measures.
+_MEMBER_MEASURES = (
+    Measure.MEMBERS,
+    Measure.WORKING,
+    Measure.STUDENTS,
+    Measure.PENSIONERS,
+    Measure.WOMEN,
+    Measure.YOUTH_29,
+    Measure.YOUTH_35,
+)
+_MEMBER_COLUMNS = len(_MEMBER_MEASURES)
+# The order of the figures in each unit's row: those of _MEMBERS_SQL first.
+MEASURES: tuple[str, ...] = (
+    *_MEMBER_MEASURES,
+    Measure.PRIMARY_ORGS,
+    Measure.EMPLOYEES,
+)
 _INDEX = {measure: index for index, measure in enumerate(MEASURES)}
 
 _MEMBERS_SQL = """
@@ -42,22 +59,15 @@ FROM {membership} m JOIN {person} p ON p.id = m.person_id
 WHERE m.joined_on <= %(on)s AND (m.left_on IS NULL OR m.left_on > %(on)s){units}
 GROUP BY m.org_unit_id
 """
-# The columns of _MEMBERS_SQL after the unit, as measures.
-_MEMBER_MEASURES = (
-    Measure.MEMBERS,
-    Measure.WORKING,
-    Measure.STUDENTS,
-    Measure.PENSIONERS,
-    Measure.WOMEN,
-    Measure.YOUTH_29,
-    Measure.YOUTH_35,
-)
+# Each workplace's latest count by the date: joined to the latest dates, grouped in
+# one pass (a subquery per row took twice as long at 60,000 units).
 _EMPLOYEES_SQL = """
 SELECT e.unit_id, e.employees FROM {count} e
-WHERE e.counted_on = (
-    SELECT MAX(l.counted_on) FROM {count} l
-    WHERE l.unit_id = e.unit_id AND l.counted_on <= %(on)s
-){units}
+JOIN (
+    SELECT l.unit_id, MAX(l.counted_on) AS latest FROM {count} l
+    WHERE l.counted_on <= %(on)s{latest_units}
+    GROUP BY l.unit_id
+) latest ON latest.unit_id = e.unit_id AND e.counted_on = latest.latest
 """
 # Up to this many units, the queries name them; past it, they scan every row once
 # and the units outside are skipped as the rows come (cheaper than a long IN list).
@@ -78,14 +88,6 @@ class TreeFigures:
 
     def children(self, unit_id: int) -> list[int]:
         return [unit for unit, parent in self.parents.items() if parent == unit_id]
-
-
-def born_after(on: dt.date, years: int) -> dt.date:
-    """People born after this day are at most `years` old on `on`."""
-    try:
-        return on.replace(year=on.year - years - 1)
-    except ValueError:  # 29 February
-        return on.replace(year=on.year - years - 1, day=28)
 
 
 def compute_registry_figures(
@@ -130,22 +132,20 @@ def _add_members(rows: dict[int, list[int]], on: dt.date, *, named: bool) -> Non
         "born_29": born_after(on, 29),
         "born_35": born_after(on, 35),
     }
-    columns = [_INDEX[measure] for measure in _MEMBER_MEASURES]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        # One row per unit (grouped), whose counts are the row's first columns.
         for unit, *counts in cursor.fetchall():
             row = rows.get(unit)
-            if row is None:  # a unit outside the subtrees asked for
-                continue
-            for column, count in zip(columns, counts, strict=True):
-                row[column] += int(count)
+            if row is not None:  # else a unit outside the subtrees asked for
+                row[:_MEMBER_COLUMNS] = map(int, counts)
 
 
 def _add_employees(rows: dict[int, list[int]], on: dt.date, *, named: bool) -> None:
     column = _INDEX[Measure.EMPLOYEES]
     sql = _EMPLOYEES_SQL.format(
         count=EmployeeCount._meta.db_table,
-        units=_units_clause("e.unit_id", rows, named),
+        latest_units=_units_clause("l.unit_id", rows, named),
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, {"on": on})
@@ -156,26 +156,18 @@ def _add_employees(rows: dict[int, list[int]], on: dt.date, *, named: bool) -> N
 
 
 def _roll_up(rows: dict[int, list[int]], parents: dict[int, int | None]) -> None:
-    """Add every unit's figures into its parent's, the deepest units first."""
-    depth: dict[int, int] = {}
-    for unit in parents:
-        chain = []
-        node: int | None = unit
-        while node is not None and node not in depth and node in parents:
-            chain.append(node)
-            node = parents[node]
-        base = depth.get(node, -1) if node is not None else -1
-        for offset, member in enumerate(reversed(chain), start=1):
-            depth[member] = base + offset
-    by_depth: dict[int, list[int]] = defaultdict(list)
-    for unit, level in depth.items():
-        by_depth[level].append(unit)
-    for level in sorted(by_depth, reverse=True):
-        for unit in by_depth[level]:
-            parent = parents[unit]
-            if parent is None or parent not in rows:
-                continue
-            into, own = rows[parent], rows[unit]
-            for column, value in enumerate(own):
-                if value:
-                    into[column] += value
+    """Add every unit's figures into its parent's, the deepest units first: the
+    units listed level by level from the top (those whose parent is not among
+    them), then taken from the bottom of the list."""
+    below: dict[int | None, list[int]] = defaultdict(list)
+    for unit, parent in parents.items():
+        below[parent if parent in parents else None].append(unit)
+    order: list[int] = []
+    level = below[None]
+    while level:
+        order.extend(level)
+        level = [child for unit in level for child in below.get(unit, ())]
+    for unit in reversed(order):
+        parent = parents[unit]
+        if parent is not None and parent in rows:
+            rows[parent] = list(map(add, rows[parent], rows[unit]))

@@ -33,8 +33,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from kasipodaq.api.tokens import issue_token
+from kasipodaq.core.dates import today
 from kasipodaq.registry.models import Category
 from kasipodaq.registry.tests.factories import Tree
+from kasipodaq.reporting.models import Report, ReportForm
+from kasipodaq.reporting.services.campaigns import open_campaign
 
 EXAMPLES_PER_OPERATION = 25
 OPERATIONS = {
@@ -54,6 +57,16 @@ OPERATIONS = {
     "DELETE /api/v1/members/{id}",
     "POST /api/v1/members/{id}/leave",
     "POST /api/v1/members/{id}/transfer",
+    "GET /api/v1/reports/forms",
+    "GET /api/v1/reports/campaigns",
+    "GET /api/v1/reports/campaigns/{id}/reports",
+    "GET /api/v1/reports/{id}",
+    "PUT /api/v1/reports/{id}/entries",
+    "POST /api/v1/reports/{id}/submit",
+    "POST /api/v1/reports/{id}/approve",
+    "POST /api/v1/reports/{id}/return",
+    "POST /api/v1/reports/{id}/missing",
+    "POST /api/v1/reports/{id}/reopen",
 }
 UNIT_FIELDS = ("parent", "into", "to_unit", "org_unit", "org")
 CHECKS = [
@@ -150,6 +163,19 @@ def test_every_operation_answers_as_its_schema_says(
     units = [tree.central.pk] + [
         u.pk for u in (*tree.regions, *tree.districts, *tree.primaries)
     ]
+    campaign = open_campaign(
+        actor=tree.admin,
+        form=ReportForm.objects.get(code="legal"),
+        year=today().year - 1,
+        deadline=today() + dt.timedelta(days=30),
+    )
+    path_ids_by = {
+        "/api/v1/members": people,
+        "/api/v1/reports/campaigns": [campaign.pk],
+        "/api/v1/reports": list(
+            Report.objects.filter(campaign=campaign).values_list("pk", flat=True)
+        ),
+    }
     _row, token = issue_token(user=tree.admin)
     headers = {"Authorization": f"Bearer {token}"}
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", wsgi_app)
@@ -160,7 +186,10 @@ def test_every_operation_answers_as_its_schema_says(
 
     answers: dict[str, list[tuple[GenerationMode, int]]] = {}
     for operation in operations:
-        path_ids = people if operation.path.startswith("/api/v1/members") else units
+        path_ids = next(
+            (ids for p, ids in path_ids_by.items() if operation.path.startswith(p)),
+            units,
+        )
         answers[operation.label] = _fuzz(
             operation, headers=headers, path_ids=path_ids, unit_ids=units
         )

@@ -21,6 +21,7 @@ from kasipodaq.access.perms import Perm
 from kasipodaq.orgtree.models import OrgUnit
 
 from ..errors import ReportRefusal
+from ..formulas import CODE
 from ..layout import layout_of
 from ..models import (
     Aggregation,
@@ -59,8 +60,15 @@ def install_shipped_forms() -> list[ReportForm]:
     return installed
 
 
+@transaction.atomic
 def create_form(definition: Definition) -> FormVersion:
     """A new form with its first (draft) version, from a definition."""
+    if ReportForm.objects.filter(code=definition["code"]).exists():
+        raise ReportRefusal(
+            _("A form with the code «%(code)s» exists already.")
+            % {"code": definition["code"]},
+            field="code",
+        )
     form = ReportForm.objects.create(
         code=definition["code"],
         position=definition.get("position", 0),
@@ -73,6 +81,7 @@ def create_form(definition: Definition) -> FormVersion:
 
 def write_definition(version: FormVersion, definition: Definition) -> None:
     """Fill an empty draft version with a definition's sections, indicators, rules."""
+    _require_codes(definition)
     for s_position, section_data in enumerate(definition["sections"], start=1):
         section = Section.objects.create(
             version=version,
@@ -104,6 +113,49 @@ def write_definition(version: FormVersion, definition: Definition) -> None:
     layout_of(version)  # refuses unknown codes, circular formulas, bad rules
 
 
+# What the codes of sections, indicators and rules are made of: indicator codes
+# are written in formulas, so they follow the formulas' spelling, and so do the
+# others, to read alike.
+CODE_LENGTHS = {"section": 32, "indicator": 32, "rule": 48}
+
+
+def _require_codes(definition: Definition) -> None:
+    """Refuse a code that is malformed, or used twice in the version.
+
+    Indicators and sections share no name space with rules, so each kind is
+    checked on its own (a section and its only indicator may share a code).
+    """
+    sections = definition["sections"]
+    kinds = {
+        "section": [s["code"] for s in sections],
+        "indicator": [i["code"] for s in sections for i in s["indicators"]],
+        "rule": [r["code"] for r in definition.get("rules", [])],
+    }
+    for kind, codes in kinds.items():
+        seen: set[str] = set()
+        for code in codes:
+            if (
+                not isinstance(code, str)
+                or not CODE.fullmatch(code)
+                or len(code) > CODE_LENGTHS[kind]
+            ):
+                raise ReportRefusal(
+                    _(
+                        "«%(code)s» is not a code: use small Latin letters, digits "
+                        "and «_», beginning with a letter, at most %(length)s "
+                        "characters."
+                    )
+                    % {"code": code, "length": CODE_LENGTHS[kind]},
+                    field="code",
+                )
+            if code in seen:
+                raise ReportRefusal(
+                    _("The code «%(code)s» is used twice.") % {"code": code},
+                    field="code",
+                )
+            seen.add(code)
+
+
 def indicator_fields(data: Definition) -> dict[str, Any]:
     """The model fields of an indicator's definition, with its defaults filled in."""
     value_type = data["type"]
@@ -113,19 +165,37 @@ def indicator_fields(data: Definition) -> dict[str, Any]:
         raise ReportRefusal(_("Unknown type «%(type)s».") % {"type": value_type})
     if source not in Source.values:
         raise ReportRefusal(_("Unknown source «%(source)s».") % {"source": source})
+    if value_type == ValueType.TEXT and source != Source.ENTERED:
+        raise ReportRefusal(
+            _("«%(code)s» is a text: only the organization can enter it.")
+            % {"code": data["code"]},
+            field="source",
+        )
     measure = data.get("measure", "")
     if source == Source.REGISTRY and measure not in Measure.values:
         raise ReportRefusal(
-            _("Unknown registry figure «%(measure)s».") % {"measure": measure}
+            _("Unknown registry figure «%(measure)s».") % {"measure": measure},
+            field="measure",
+        )
+    if source == Source.FORMULA and not formula.strip():
+        raise ReportRefusal(
+            _("«%(code)s» is computed from other indicators: give its formula.")
+            % {"code": data["code"]},
+            field="formula",
+        )
+    aggregation = data.get("aggregation") or default_aggregation(source, value_type)
+    if aggregation not in Aggregation.values:
+        raise ReportRefusal(
+            _("Unknown aggregation «%(aggregation)s».") % {"aggregation": aggregation},
+            field="aggregation",
         )
     return {
         "code": data["code"],
         "value_type": value_type,
         "source": source,
         "measure": measure if source == Source.REGISTRY else "",
-        "formula": formula if source == Source.FORMULA else "",
-        "aggregation": data.get("aggregation")
-        or default_aggregation(source, value_type),
+        "formula": formula.strip() if source == Source.FORMULA else "",
+        "aggregation": aggregation,
         **_names(data["name"], "name"),
     }
 

@@ -242,7 +242,8 @@ def return_report(*, actor: Any, report: Report, comment: str) -> Report:
     _require_parent_open(report)
     _unlock(report, ReportStatus.RETURNED, comment)
     _record(report, ReportAction.RETURNED, actor, comment)
-    transaction.on_commit(lambda: notify_returned(report.pk))
+    # A message that cannot go (mail server down) is logged; the return stands.
+    transaction.on_commit(lambda: notify_returned(report.pk), robust=True)
     return report
 
 
@@ -259,6 +260,40 @@ def mark_missing(*, actor: Any, report: Report, comment: str) -> Report:
     report.save(update_fields=["status", "comment", "updated_at"])
     _record(report, ReportAction.MARKED_MISSING, actor, comment)
     return report
+
+
+@transaction.atomic
+def mark_missing_below(*, actor: Any, report: Report, comment: str) -> int:
+    """Settle every report directly below this one that has not come (draft or
+    returned) as missing, with one comment: what a district does at the deadline.
+    Submitted reports still wait for a decision. The number marked."""
+    report = _locked(report)
+    policy.require(actor, Perm.REPORT_APPROVE, unit=report.unit)
+    comment = _require_comment(comment)
+    _require_editable(report)
+    waiting = [
+        child
+        for child in unsettled_children(report)
+        if child.status in (ReportStatus.DRAFT, ReportStatus.RETURNED)
+    ]
+    marked = Report.objects.select_for_update().filter(
+        pk__in=[child.pk for child in waiting],
+        status__in=[ReportStatus.DRAFT, ReportStatus.RETURNED],
+    )
+    ids = list(marked.values_list("pk", flat=True))
+    Report.objects.filter(pk__in=ids).update(
+        status=ReportStatus.MISSING, comment=comment, updated_at=timezone.now()
+    )
+    ReportEvent.objects.bulk_create(
+        ReportEvent(
+            report_id=pk,
+            action=ReportAction.MARKED_MISSING,
+            actor=actor if getattr(actor, "pk", None) else None,
+            comment=comment,
+        )
+        for pk in ids
+    )
+    return len(ids)
 
 
 @transaction.atomic

@@ -23,4 +23,5 @@ urlpatterns = [
     path("<int:pk>/return/", reports.ReportReturnView.as_view(), name="return"),
     path("<int:pk>/missing/", reports.ReportMissingView.as_view(), name="missing"),
     path("<int:pk>/reopen/", reports.ReportReopenView.as_view(), name="reopen"),
+    path("<int:pk>/settle/", reports.ReportSettleView.as_view(), name="settle"),
 ]

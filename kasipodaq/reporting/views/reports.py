@@ -60,15 +60,18 @@ MEMBER_FILTERS: dict[str, dict[str, str]] = {
     Measure.YOUTH_29: {"age": AgeBand.UP_TO_29},
     Measure.YOUTH_35: {"age": AgeBand.UP_TO_35},
 }
-SAVE, SUBMIT, APPROVE, RETURN, MISSING, REOPEN = (
+SAVE, SUBMIT, APPROVE, RETURN, MISSING, REOPEN, SETTLE = (
     "save",
     "submit",
     "approve",
     "return",
     "missing",
     "reopen",
+    "settle",
 )
-COMMENTED = (RETURN, MISSING, REOPEN)
+COMMENTED = (RETURN, MISSING, REOPEN, SETTLE)
+# The reports below that have not come: what settling marks as missing.
+NOT_COME = (ReportStatus.DRAFT, ReportStatus.RETURNED)
 
 
 @dataclass(frozen=True)
@@ -214,6 +217,9 @@ def report_page(
         RETURN: decider and report.status in FROZEN,
         MISSING: decider and editable,
         REOPEN: not editable and policy.has_perm(user, Perm.REPORT_MANAGE, unit=unit),
+        SETTLE: editable
+        and any(child.status in NOT_COME for child in children)
+        and policy.has_perm(user, Perm.REPORT_APPROVE, unit=unit),
     }
     entry_form: EntryForm | None = None
     if allowed[SAVE]:
@@ -360,6 +366,25 @@ class ReportReturnView(_CommentedStepView):
             comment=form.cleaned_data["comment"],
         )
         return _("The report was returned for correction.")
+
+
+class ReportSettleView(_CommentedStepView):
+    """Every report below that has not come is marked missing, with one comment."""
+
+    perm = Perm.REPORT_APPROVE
+    action = SETTLE
+
+    def perform(self, report: Report, form: Any) -> str:
+        count = workflow.mark_missing_below(
+            actor=self.request.user,
+            report=report,
+            comment=form.cleaned_data["comment"],
+        )
+        return ngettext(
+            "%(count)s report below was marked as missing.",
+            "%(count)s reports below were marked as missing.",
+            count,
+        ) % {"count": count}
 
 
 class ReportMissingView(_CommentedStepView):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,19 +47,29 @@ def open_campaign(
     if deadline < today():
         raise ReportRefusal(_("The deadline has already passed."), field="deadline")
     if Campaign.objects.filter(form=form, year=year).exists():
-        raise ReportRefusal(
-            _("The %(year)s campaign of this form is already open.") % {"year": year},
-            field="year",
-        )
-    campaign = Campaign.objects.create(
-        form=form,
-        version=version,
-        year=year,
-        deadline=deadline,
-        opened_by=actor if getattr(actor, "pk", None) else None,
-    )
+        raise _already_open(year)
+    try:
+        # Two people opening the same campaign at once: the unique constraint
+        # lets one through, and the other hears why.
+        with transaction.atomic():
+            campaign = Campaign.objects.create(
+                form=form,
+                version=version,
+                year=year,
+                deadline=deadline,
+                opened_by=actor if getattr(actor, "pk", None) else None,
+            )
+    except IntegrityError:
+        raise _already_open(year) from None
     create_reports(campaign)
     return campaign
+
+
+def _already_open(year: int) -> ReportRefusal:
+    return ReportRefusal(
+        _("The %(year)s campaign of this form is already open.") % {"year": year},
+        field="year",
+    )
 
 
 _CREATE_REPORTS = """

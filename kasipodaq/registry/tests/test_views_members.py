@@ -62,7 +62,7 @@ def page_text(response) -> str:
 
 
 def listed(response) -> list[int]:
-    return [person.pk for person, _age in response.context["rows"]]
+    return [person.pk for person, _age, _membership in response.context["rows"]]
 
 
 def bad_check_digit_iin() -> str:
@@ -306,10 +306,12 @@ def test_list_on_a_date_shows_that_days_members_and_says_so(
     url = reverse("members:list")
     response = client.get(url, {"on": "2020-01-01", "status": "active"})
     assert response.status_code == 200
-    assert response.context["rows"] == [(left, 27)]
+    [(person, age, shown)] = response.context["rows"]
+    assert (person, age) == (left, 27)
+    assert (shown.org_unit, shown.joined_on) == (tree.primaries[0], dt.date(2015, 1, 1))
     text = page_text(response)
     assert "The members on Jan. 1, 2020" in text
-    assert "The status filter does not apply to a date." in text
+    assert "The status filter does not apply to a date;" in text
     assert 'value="2020-01-01"' in text
     assert response.context["page"].paginator.count == 1
     later = client.get(url, {"on": "2021-06-01", "org": tree.primaries[1].pk})
@@ -885,3 +887,25 @@ def test_erasing_a_record_with_history_in_another_district_is_refused(
     assert "outside your area" in page_text(response)
     assert Membership.objects.filter(person=newcomer).count() == 2
     assert not AuditEvent.objects.filter(action=AuditAction.PERSON_DELETED).exists()
+
+
+def test_list_on_a_date_shows_the_membership_of_that_day(client, tree, chair):
+    """A member transferred since: on the earlier date, the row names the school
+    and the category they had then, not today's."""
+    earlier = tree.admit(
+        tree.primaries[0],
+        joined_on=dt.date(2015, 1, 1),
+        category=Category.STUDENT,
+    )
+    transfer_membership(
+        actor=tree.admin,
+        membership=earlier,
+        to_unit=tree.primaries[1],
+        on=dt.date(2022, 1, 10),
+    )
+    client.force_login(chair)
+    response = client.get(reverse("members:list"), {"on": "2020-01-01"})
+    [(_person, _age, shown)] = response.context["rows"]
+    assert shown.pk == earlier.pk
+    assert shown.org_unit == tree.primaries[0]
+    assert tree.primaries[0].name in page_text(response)

@@ -57,6 +57,7 @@ from ..selectors import (
     access_person,
     access_unit,
     count_members,
+    dated_memberships,
     list_members,
     list_units,
     membership_history,
@@ -122,6 +123,7 @@ class MemberListView(LoginRequiredMixin, View):
         paginator.count = count_members(request.user, flt)
         page = paginator.get_page(request.GET.get("page"))
         on = flt.on or today()
+        shown = dated_memberships(list(page), flt.on) if flt.on else {}
         query = request.GET.copy()
         query.pop("page", None)
         without_org = query.copy()
@@ -131,7 +133,14 @@ class MemberListView(LoginRequiredMixin, View):
             "unit": flt.unit,
             "on": flt.on,
             "page": page,
-            "rows": [(person, person.age_on(on)) for person in page],
+            "rows": [
+                (
+                    person,
+                    person.age_on(on),
+                    shown.get(person.pk, person.current_membership),
+                )
+                for person in page
+            ],
             "query": query.urlencode(),
             "query_without_org": without_org.urlencode(),
             "can_admit": bool(policy.subtree_roots(request.user, Perm.MEMBER_MANAGE)),

@@ -18,6 +18,7 @@ ALLOWED = {
     "access": {"core", "orgtree", "access", "accounts"},
     "audit": {"core", "orgtree", "access", "audit", "accounts"},
     "registry": {"core", "orgtree", "access", "audit", "registry", "accounts", "api"},
+    "cards": {"core", "orgtree", "access", "audit", "registry", "cards", "accounts"},
     "reporting": {
         "core",
         "orgtree",

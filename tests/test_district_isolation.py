@@ -638,7 +638,9 @@ def test_lists_hold_the_district_only(demo: Demo) -> None:
     for text in (person.iin, person.last_name):
         response = client.get(reverse("members:list"), {"q": text, "status": "all"})
         assert response.status_code == 200
-        assert person.pk not in [p.pk for p, _age in response.context["rows"]]
+        assert person.pk not in [
+            p.pk for p, _age, _membership in response.context["rows"]
+        ]
     unit = demo.outside["unit"][1]
     for text in (unit.code, unit.name_ru):
         response = client.get(reverse("orgs:tree"), {"q": text})

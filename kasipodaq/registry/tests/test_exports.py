@@ -115,7 +115,7 @@ def xlsx_rows(response) -> list[list[Any]]:
 
 def listed_iins(client, params) -> list[str]:
     response = client.get(reverse("members:list"), params)
-    return [person.iin for person, _age in response.context["rows"]]
+    return [person.iin for person, _age, _membership in response.context["rows"]]
 
 
 @pytest.mark.parametrize(

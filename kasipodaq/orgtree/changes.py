@@ -27,6 +27,7 @@ from .models import (
 )
 from .paths import child_path
 from .querysets import subtree_filter
+from .signals import unit_opened
 
 
 def check_parent(*, level: str, parent: OrgUnit | None, on: dt.date) -> None:
@@ -101,6 +102,7 @@ def open_unit(
         parent_after=parent,
         recorded_by_id=recorded_by_id,
     )
+    unit_opened.send(sender=OrgUnit, unit=unit)
     return unit
 
 

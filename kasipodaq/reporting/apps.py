@@ -9,7 +9,10 @@ class ReportingConfig(AppConfig):
     label = "reporting"
 
     def ready(self) -> None:
+        from kasipodaq.orgtree.signals import unit_opened
+
         post_migrate.connect(_install_shipped_forms, sender=self)
+        unit_opened.connect(_ask_for_reports, dispatch_uid="reporting.unit_opened")
 
 
 def _install_shipped_forms(using: str = "default", **kwargs: Any) -> None:
@@ -18,3 +21,10 @@ def _install_shipped_forms(using: str = "default", **kwargs: Any) -> None:
     from .services.forms import install_shipped_forms
 
     install_shipped_forms()
+
+
+def _ask_for_reports(unit: Any, **kwargs: Any) -> None:
+    """An organization opened while campaigns run is asked for their reports too."""
+    from .services.campaigns import ask_new_unit
+
+    ask_new_unit(unit)

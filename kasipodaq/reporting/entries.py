@@ -57,6 +57,8 @@ def parse_entry(indicator: Indicator, given: object) -> Figure:
         return None
     if indicator.value_type == ValueType.TEXT:
         text = str(given).strip()
+        if "\x00" in text:
+            raise ValueError(_("The text holds a character that cannot be stored."))
         if len(text) > TEXT_MAX:
             raise ValueError(_("At most %(count)s characters.") % {"count": TEXT_MAX})
         return text or None
@@ -80,16 +82,18 @@ def _number(given: object) -> Decimal | None:
     if isinstance(given, bool):
         raise ValueError(_("Enter a number."))
     if isinstance(given, int | Decimal):
-        return Decimal(given)
-    if isinstance(given, float):
-        return Decimal(repr(given))
-    text = "".join(str(given).split()).replace(",", ".")
-    if not text:
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(_("Enter a number.")) from None
+        number = Decimal(given)
+    elif isinstance(given, float):
+        number = Decimal(repr(given))
+    else:
+        text = "".join(str(given).split()).replace(",", ".")
+        if not text:
+            return None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(_("Enter a number.")) from None
+    # NaN and infinities come from JSON and spreadsheets too, not only from text.
     if not number.is_finite():
         raise ValueError(_("Enter a number."))
     return number

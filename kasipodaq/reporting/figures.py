@@ -24,7 +24,7 @@ from operator import or_
 from django.db.models import Sum
 from django.db.models.functions import Substr
 
-from kasipodaq.orgtree.models import OrgUnit
+from kasipodaq.orgtree.models import Level, OrgUnit
 from kasipodaq.orgtree.querysets import subtree_filter
 
 from .formulas import Figure
@@ -32,6 +32,7 @@ from .layout import Layout
 from .models import (
     Aggregation,
     Campaign,
+    Report,
     ReportStatus,
     ReportValue,
     Source,
@@ -162,6 +163,9 @@ def _put_entered(
     values = ReportValue.objects.filter(report__campaign=campaign).exclude(
         report__status=ReportStatus.MISSING
     )
+    # Nothing comes from below a report marked missing: it was not compiled.
+    for path in missing_branches(campaign):
+        values = values.exclude(subtree_filter("report__unit__path", path))
     # Sums over each unit's subtree: one grouped query per depth among the units.
     by_length: dict[int, list[OrgUnit]] = defaultdict(list)
     for unit in units:
@@ -181,6 +185,7 @@ def _put_entered(
             unit_id = by_path.get(row["root"])
             if unit_id is not None:
                 figures[unit_id][summed[row["indicator_id"]]] = row["total"]
+    _put_frozen_totals(figures, campaign, summed)
     if own:
         rows_own = values.filter(
             report__unit__in=[u.pk for u in units], indicator_id__in=own
@@ -190,3 +195,31 @@ def _put_entered(
             figures[unit_id][indicator.code] = (
                 text if not indicator.is_number else number
             )
+
+
+def missing_branches(campaign: Campaign) -> list[str]:
+    """Paths of the units with units below them whose report is marked missing."""
+    return list(
+        Report.objects.filter(campaign=campaign, status=ReportStatus.MISSING)
+        .exclude(unit__level=Level.PRIMARY)
+        .values_list("unit__path", flat=True)
+    )
+
+
+def _put_frozen_totals(
+    figures: dict[int, Figures], campaign: Campaign, summed: dict[int, str]
+) -> None:
+    """A submitted report's sums are those frozen when it was submitted."""
+    frozen = ReportValue.objects.filter(
+        report__campaign=campaign,
+        report__status__in=FROZEN,
+        report__unit__in=list(figures),
+        indicator_id__in=summed,
+    ).values_list("report__unit_id", "indicator_id", "total")
+    frozen_units = Report.objects.filter(
+        campaign=campaign, status__in=FROZEN, unit__in=list(figures)
+    ).values_list("unit_id", flat=True)
+    for unit_id in frozen_units:
+        figures[unit_id].update(dict.fromkeys(summed.values()))
+    for unit_id, indicator_id, total in frozen:
+        figures[unit_id][summed[indicator_id]] = total

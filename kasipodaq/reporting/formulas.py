@@ -3,7 +3,8 @@
 ``trained_chairs + trained_activists`` is a sum; ``working / employees`` is a
 percentage (×100), which every level recomputes from its own rolled-up parts rather
 than adding up its children's percentages. A missing figure counts as zero in a
-sum; a percentage of a zero or missing whole is missing.
+sum, but a sum of figures none of which is known is not known either; a
+percentage of a zero or missing whole is missing.
 """
 
 from __future__ import annotations
@@ -49,11 +50,11 @@ class Formula:
                 return None
             part = figures.get(self.terms[0])
             return (part if isinstance(part, Decimal) else ZERO) * HUNDRED / whole
-        total = ZERO
+        total: Decimal | None = None  # a sum of nothing known is not known
         for code in self.terms:
             value = figures.get(code)
             if isinstance(value, Decimal):
-                total += value
+                total = value if total is None else total + value
         return total
 
     def __str__(self) -> str:

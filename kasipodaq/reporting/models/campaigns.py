@@ -103,6 +103,9 @@ class ReportValue(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
     number = models.DecimalField(max_digits=18, decimal_places=2, null=True)
     text = models.TextField(blank=True)
+    # A summed entered figure rolled up with the reports below, frozen when the
+    # report was submitted, so that a locked report never changes.
+    total = models.DecimalField(max_digits=18, decimal_places=2, null=True)
 
     class Meta:
         constraints = [

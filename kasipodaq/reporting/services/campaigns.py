@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -100,6 +101,26 @@ def create_reports(campaign: Campaign) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.rowcount)
+
+
+def ask_new_unit(unit: OrgUnit) -> int:
+    """A report of every running campaign (its national report not yet approved)
+    for an organization just opened; the number made."""
+    if not (unit.is_active and unit.level in REPORTING_LEVELS):
+        return 0
+    finished = Report.objects.filter(
+        campaign=OuterRef("pk"),
+        unit__parent__isnull=True,
+        status=ReportStatus.APPROVED,
+    )
+    running = Campaign.objects.exclude(Exists(finished))
+    made = [
+        Report(campaign=campaign, unit=unit)
+        for campaign in running
+        if not Report.objects.filter(campaign=campaign, unit=unit).exists()
+    ]
+    Report.objects.bulk_create(made)
+    return len(made)
 
 
 def report_of(campaign: Campaign, unit: OrgUnit) -> Report | None:

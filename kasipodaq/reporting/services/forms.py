@@ -189,6 +189,15 @@ def indicator_fields(data: Definition) -> dict[str, Any]:
             _("Unknown aggregation «%(aggregation)s».") % {"aggregation": aggregation},
             field="aggregation",
         )
+    if aggregation not in allowed_aggregations(source, value_type):
+        raise ReportRefusal(
+            _(
+                "«%(code)s» cannot be rolled up that way: only entered counts and "
+                "amounts add up, and only formulas are recomputed."
+            )
+            % {"code": data["code"]},
+            field="aggregation",
+        )
     return {
         "code": data["code"],
         "value_type": value_type,
@@ -198,6 +207,15 @@ def indicator_fields(data: Definition) -> dict[str, Any]:
         "aggregation": aggregation,
         **_names(data["name"], "name"),
     }
+
+
+def allowed_aggregations(source: str, value_type: str) -> set[str]:
+    """How an indicator may be rolled up: a percentage or a text never adds up."""
+    if source == Source.FORMULA:
+        return {Aggregation.RECOMPUTED}
+    if value_type in (ValueType.TEXT, ValueType.PERCENT):
+        return {Aggregation.OWN}
+    return {Aggregation.SUM, Aggregation.OWN}
 
 
 def default_aggregation(source: str, value_type: str) -> str:

@@ -31,6 +31,7 @@ from ..figures import FROZEN, Violation, check_rules, compute_figures
 from ..layout import Layout, layout_of
 from ..models import (
     SETTLED,
+    Aggregation,
     Report,
     ReportAction,
     ReportEvent,
@@ -54,7 +55,7 @@ class RulesBroken(ReportRefusal):
 
 def _locked(report: Report) -> Report:
     return (
-        Report.objects.select_for_update()
+        Report.objects.select_for_update(of=("self",))
         .select_related("campaign__version__form", "unit")
         .get(pk=report.pk)
     )
@@ -104,8 +105,12 @@ def _require_parent_open(report: Report) -> None:
 def _parent_report(report: Report) -> Report | None:
     if report.unit.parent_id is None:
         return None
+    # Locked, so that the parent cannot be submitted while a decision below it
+    # is being taken (lock order: the child, then its parent, as submit never
+    # locks the reports below it).
     return (
-        Report.objects.select_related("unit")
+        Report.objects.select_for_update(of=("self",))
+        .select_related("unit")
         .filter(campaign=report.campaign, unit_id=report.unit.parent_id)
         .first()
     )
@@ -159,7 +164,6 @@ def write_values(report: Report, layout: Layout, values: Mapping[str, Any]) -> N
 
 def unsettled_children(report: Report) -> list[Report]:
     """Reports directly below this one that are neither approved nor missing."""
-    create_reports(report.campaign)  # organizations opened since the campaign began
     return list(
         Report.objects.filter(
             campaign=report.campaign,
@@ -178,10 +182,21 @@ def figures_of(report: Report) -> dict[str, Any]:
     return compute_figures(report.campaign, layout, [report.unit])[report.unit.pk]
 
 
-@transaction.atomic
 def submit_report(*, actor: Any, report: Report) -> Report:
     """Lock the report and send it up, once its children are settled and its
-    figures keep the form's rules. The registry's figures are frozen with it."""
+    figures keep the form's rules. The registry's and the summed entered figures
+    are frozen with it.
+
+    Organizations loaded since the campaign began (an import opens them without
+    asking) get their reports first, in a step of its own, so that a refusal
+    naming them does not take their reports away again.
+    """
+    create_reports(report.campaign)
+    return _submit(actor=actor, report=report)
+
+
+@transaction.atomic
+def _submit(*, actor: Any, report: Report) -> Report:
     policy.require(actor, Perm.REPORT_FILL, unit=report.unit)
     report = _locked(report)
     _require_editable(report)
@@ -209,6 +224,7 @@ def submit_report(*, actor: Any, report: Report) -> Report:
         layout,
         {i.code: figures.get(i.code) for i in layout.of_source(Source.REGISTRY)},
     )
+    freeze_totals(report, layout, figures)
     root = report.unit.parent_id is None
     report.status = ReportStatus.APPROVED if root else ReportStatus.SUBMITTED
     report.submitted_at = timezone.now()
@@ -224,6 +240,7 @@ def approve_report(*, actor: Any, report: Report) -> Report:
     _require_decider(actor, report)
     if report.status != ReportStatus.SUBMITTED:
         raise ReportRefusal(_("Only a submitted report can be approved."))
+
     _require_parent_open(report)
     report.status = ReportStatus.APPROVED
     report.save(update_fields=["status", "updated_at"])
@@ -262,11 +279,16 @@ def mark_missing(*, actor: Any, report: Report, comment: str) -> Report:
     return report
 
 
-@transaction.atomic
 def mark_missing_below(*, actor: Any, report: Report, comment: str) -> int:
     """Settle every report directly below this one that has not come (draft or
     returned) as missing, with one comment: what a district does at the deadline.
     Submitted reports still wait for a decision. The number marked."""
+    create_reports(report.campaign)
+    return _mark_missing_below(actor=actor, report=report, comment=comment)
+
+
+@transaction.atomic
+def _mark_missing_below(*, actor: Any, report: Report, comment: str) -> int:
     report = _locked(report)
     policy.require(actor, Perm.REPORT_APPROVE, unit=report.unit)
     comment = _require_comment(comment)
@@ -326,7 +348,7 @@ def _locked_ancestors(report: Report) -> list[Report]:
     above = ancestor_ids(report.unit.path)[:-1]
     rows = {
         r.unit_id: r
-        for r in Report.objects.select_for_update()
+        for r in Report.objects.select_for_update(of=("self",))
         .select_related("unit")
         .filter(campaign=report.campaign, unit_id__in=above)
         .exclude(status__in=[ReportStatus.DRAFT, ReportStatus.RETURNED])
@@ -334,12 +356,35 @@ def _locked_ancestors(report: Report) -> list[Report]:
     return [rows[unit_id] for unit_id in reversed(above) if unit_id in rows]
 
 
+def freeze_totals(report: Report, layout: Layout, figures: dict[str, Any]) -> None:
+    """Keep the summed entered figures as they stand, with the reports below."""
+    summed = [
+        i
+        for i in layout.of_source(Source.ENTERED)
+        if i.aggregation == Aggregation.SUM and i.is_number
+    ]
+    own = {
+        value.indicator_id: value
+        for value in ReportValue.objects.filter(report=report, indicator__in=summed)
+    }
+    for indicator in summed:
+        total = figures.get(indicator.code)
+        value = own.get(indicator.pk)
+        if value is not None:
+            value.total = total
+            value.save(update_fields=["total"])
+        elif total is not None:
+            ReportValue.objects.create(report=report, indicator=indicator, total=total)
+
+
 def _unlock(report: Report, status: ReportStatus, comment: str) -> None:
-    """Back to the organization: the frozen registry figures are let go."""
+    """Back to the organization: the frozen figures are let go."""
     layout = layout_of(report.campaign.version)
     ReportValue.objects.filter(
         report=report, indicator__in=layout.of_source(Source.REGISTRY)
     ).delete()
+    ReportValue.objects.filter(report=report).update(total=None)
+    ReportValue.objects.filter(report=report, number=None, text="").delete()
     report.status = status
     report.comment = comment
     report.submitted_at = None

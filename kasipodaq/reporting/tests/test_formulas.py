@@ -74,10 +74,13 @@ def test_a_rule_side_cannot_be_a_percentage() -> None:
 
 
 def test_a_sum_counts_a_missing_or_text_figure_as_zero() -> None:
+    """…unless nothing of it is known: then the sum is not known either."""
     formula = parse_formula("a + b + c")
     figures: Figures = {"a": Decimal(2), "b": None, "c": "text"}
     assert formula.evaluate(figures) == 2
-    assert formula.evaluate({}) == 0
+    assert formula.evaluate({"a": Decimal(0)}) == 0
+    assert formula.evaluate({}) is None
+    assert formula.evaluate({"b": None, "c": "text"}) is None
 
 
 def test_a_percentage_is_part_over_whole_times_a_hundred() -> None:

@@ -799,8 +799,9 @@ def test_a_missing_report_can_be_reopened(
 def test_an_organization_opened_after_the_campaign_gets_a_report(
     tree: Tree, legal_campaign: Campaign, staff: Staff
 ) -> None:
+    """Opening it asks it for the running campaigns' reports at once."""
     opened = make_unit(tree.districts[0], Level.PRIMARY, opened_on=today())
-    assert not Report.objects.filter(campaign=legal_campaign, unit=opened).exists()
+    assert Report.objects.filter(campaign=legal_campaign, unit=opened).exists()
     report = report_of(legal_campaign, opened)
     assert report is not None
     assert (report.unit, report.status) == (opened, ReportStatus.DRAFT)
@@ -811,9 +812,11 @@ def test_an_organization_opened_after_the_campaign_gets_a_report(
 def test_create_reports_fills_in_the_organizations_opened_since(
     tree: Tree, legal_campaign: Campaign
 ) -> None:
+    """Units an import opens, without asking, get their reports from it."""
     first = make_unit(tree.districts[0], Level.PRIMARY, opened_on=today())
     second = make_unit(tree.districts[1], Level.PRIMARY, opened_on=today())
     make_unit(first, Level.GROUP, opened_on=today())
+    Report.objects.filter(campaign=legal_campaign, unit__in=[first, second]).delete()
     assert create_reports(legal_campaign) == 2
     assert create_reports(legal_campaign) == 0
     for unit in (first, second):
@@ -821,11 +824,12 @@ def test_create_reports_fills_in_the_organizations_opened_since(
 
 
 def test_a_group_or_a_closed_unit_gets_no_report(
-    tree: Tree, legal_campaign: Campaign
+    tree: Tree, forms: dict[str, ReportForm]
 ) -> None:
-    group = make_unit(tree.primaries[0], Level.GROUP, opened_on=today())
     closed = make_unit(tree.districts[0], Level.PRIMARY, opened_on=dt.date(2024, 1, 1))
     liquidate_organization(actor=tree.admin, unit=closed, on=dt.date(2024, 6, 1))
+    legal_campaign = open_for(tree, forms["legal"])
+    group = make_unit(tree.primaries[0], Level.GROUP, opened_on=today())
     assert report_of(legal_campaign, group) is None
     assert report_of(legal_campaign, OrgUnit.objects.get(pk=closed.pk)) is None
 

@@ -111,3 +111,44 @@ def test_views_and_endpoints_read_only_through_selectors(path: Path) -> None:
 def test_the_checks_above_see_the_views() -> None:
     """The view check is not vacuous: it finds the staff views and endpoints."""
     assert len([p for p in _modules() if _is_view_or_endpoint(p)]) >= 4
+
+
+# Packages of the development group only: `scripts/serve.sh` installs without them.
+DEV_ONLY = {
+    "aiosmtpd",
+    "django_stubs_ext",
+    "factory",
+    "hypothesis",
+    "openpyxl",
+    "playwright",
+    "pytest",
+    "schemathesis",
+}
+
+
+def _runtime_imports(tree: ast.AST) -> set[str]:
+    """Top-level packages imported outside `if TYPE_CHECKING:` blocks."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+            for branch in node.orelse:
+                visit(branch)
+            return
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+        for inner in ast.iter_child_nodes(node):
+            visit(inner)
+
+    visit(tree)
+    return found
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_the_product_runs_without_the_development_packages(path: Path) -> None:
+    """What the product runs imports no test or type-checking package (annotations
+    may, under TYPE_CHECKING): the demo is served without them."""
+    imported = _runtime_imports(ast.parse(path.read_text()))
+    assert not imported & DEV_ONLY, f"{path}: imports {imported & DEV_ONLY}"

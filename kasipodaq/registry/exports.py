@@ -23,7 +23,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import xlsxwriter
 from django.db import models
@@ -31,7 +31,6 @@ from django.db.models import Case, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext as _
-from django_stubs_ext import StrOrPromise
 
 from kasipodaq.access.perms import Perm
 from kasipodaq.access.scoping import scope
@@ -47,6 +46,9 @@ from kasipodaq.orgtree.models import (
 from .imports.headers import Field
 from .imports.reading import FORMULA_STARTS
 from .models import Category, LeaveReason, Membership, Person, Sex
+
+if TYPE_CHECKING:  # a development-only package: the annotations' type
+    from django_stubs_ext import StrOrPromise
 
 CSV, XLSX = "csv", "xlsx"
 FORMATS = (CSV, XLSX)

@@ -20,10 +20,9 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from operator import mul
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.utils.translation import gettext_lazy
-from django_stubs_ext import StrOrPromise
 
 from kasipodaq.core.checksum import FIRST_WEIGHTS, SECOND_WEIGHTS
 from kasipodaq.registry.iin import CENTURIES, FEMALE, MALE
@@ -35,6 +34,9 @@ from kasipodaq.registry.imports.headers import (
 )
 from kasipodaq.registry.imports.reading import Row
 from kasipodaq.registry.models import Category, LeaveReason
+
+if TYPE_CHECKING:  # a development-only package: the annotations' type
+    from django_stubs_ext import StrOrPromise
 
 NAME_MAX = 100
 ORG_CODE_MAX = 32

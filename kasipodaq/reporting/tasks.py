@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef
 from kasipodaq.core.dates import today
 
 from .models import Campaign, Report, ReportStatus
-from .notifications import remind_late
+from .notifications import notify_returned, remind_late
 
 
 def overdue_campaigns(*, on: dt.date) -> list[Campaign]:
@@ -41,6 +41,13 @@ def remind_overdue(*, on: dt.date) -> list[tuple[Campaign, int]]:
         (campaign, remind_late(campaign, on=on))
         for campaign in overdue_campaigns(on=on)
     ]
+
+
+@shared_task(ignore_result=True)
+def send_returned_notice(report_id: int) -> int:
+    """Tell a report's fillers it was returned (queued after the return commits,
+    so a slow or absent mail server never holds up the page)."""
+    return notify_returned(report_id)
 
 
 @shared_task(ignore_result=True)

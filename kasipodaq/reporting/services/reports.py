@@ -39,7 +39,7 @@ from ..models import (
     ReportValue,
     Source,
 )
-from ..notifications import notify_returned
+from ..tasks import send_returned_notice
 from .campaigns import REPORTING_LEVELS, create_reports
 
 
@@ -260,7 +260,7 @@ def return_report(*, actor: Any, report: Report, comment: str) -> Report:
     _unlock(report, ReportStatus.RETURNED, comment)
     _record(report, ReportAction.RETURNED, actor, comment)
     # A message that cannot go (mail server down) is logged; the return stands.
-    transaction.on_commit(lambda: notify_returned(report.pk), robust=True)
+    transaction.on_commit(lambda: send_returned_notice.delay(report.pk), robust=True)
     return report
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Model
 
+from kasipodaq.core.loading import Loader
 from kasipodaq.orgtree.models import (
     EmployeeCount,
     Employer,
@@ -89,7 +90,7 @@ def build_demo(
             step("wiped the registry, the tree and the grants")
         elif loading.has_data():
             raise DemoRefused
-        loader = loading.Loader()
+        loader = Loader()
         tree = plan_tree(
             rng=random.Random(f"{spec.seed}:tree"),  # noqa: S311
             primaries=spec.primary_count,
@@ -145,7 +146,7 @@ def build_demo(
     )
 
 
-def _write_tree(loader: loading.Loader, tree: Tree) -> None:
+def _write_tree(loader: Loader, tree: Tree) -> None:
     loader.insert(
         Employer,
         ("id", "bin", "name_ru", "name_kk", "sector"),
@@ -234,7 +235,7 @@ def _write_tree(loader: loading.Loader, tree: Tree) -> None:
 
 
 def _write_employees(
-    loader: loading.Loader,
+    loader: Loader,
     tree: Tree,
     working: dict[int, int],
     rng: random.Random,

@@ -1,16 +1,13 @@
-"""Writing many rows fast, and wiping what the demo replaces.
+"""Wiping what the demo replaces, and the databases' housekeeping after a load.
 
-PostgreSQL gets `COPY … FROM STDIN` through psycopg; SQLite gets `executemany` in
-one transaction. Rows are tuples in the order of the field names given; the
-caller hands out the primary keys, and `reset_sequences` moves the databases'
-counters past them afterwards.
+The rows themselves go in through `kasipodaq.core.loading.Loader`; the demo hands
+out the primary keys, and `reset_sequences` moves the databases' counters past
+them afterwards.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from django.apps import apps
 from django.core.management.color import no_style
@@ -95,62 +92,6 @@ def wipe() -> None:
                 f"DELETE FROM sqlite_sequence WHERE name IN ({placeholders})",  # noqa: S608
                 tables,
             )
-
-
-class Loader:
-    """Inserts rows set-based: COPY on PostgreSQL, executemany elsewhere."""
-
-    def __init__(self) -> None:
-        self.copy = connection.vendor == "postgresql"
-        self.counts: dict[str, int] = {}
-
-    def insert(
-        self,
-        model: type[models.Model],
-        field_names: Sequence[str],
-        rows: Iterable[Sequence[object]],
-    ) -> int:
-        fields = [model._meta.get_field(name) for name in field_names]
-        columns = [str(f.column) for f in fields]  # type: ignore[union-attr]
-        table = model._meta.db_table
-        quote = connection.ops.quote_name
-        column_list = ", ".join(quote(c) for c in columns)
-        count = 0
-        with connection.cursor() as cursor:
-            if self.copy:
-                sql = f"COPY {quote(table)} ({column_list}) FROM STDIN"
-                with cursor.cursor.copy(sql) as copy:
-                    for row in rows:
-                        copy.write_row(row)
-                        count += 1
-            else:
-                stamps = [
-                    i
-                    for i, f in enumerate(fields)
-                    if isinstance(f, models.DateTimeField)
-                ]
-                batch: list[Any] = [
-                    _naive(row, stamps) if stamps else row for row in rows
-                ]
-                count = len(batch)
-                placeholders = ", ".join(["%s"] * len(columns))
-                cursor.executemany(
-                    f"INSERT INTO {quote(table)} ({column_list}) "  # noqa: S608
-                    f"VALUES ({placeholders})",
-                    batch,
-                )
-        self.counts[table] = self.counts.get(table, 0) + count
-        return count
-
-
-def _naive(row: Sequence[object], stamps: list[int]) -> Sequence[object]:
-    """Aware UTC datetimes as SQLite stores them (naive, in UTC)."""
-    values = list(row)
-    for i in stamps:
-        value = values[i]
-        if isinstance(value, dt.datetime) and value.tzinfo is not None:
-            values[i] = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return values
 
 
 def reset_sequences(model_list: Sequence[type[models.Model]]) -> None:

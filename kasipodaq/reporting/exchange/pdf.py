@@ -24,8 +24,9 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from kasipodaq.core.fonts import register_fonts
+
 from ..models import ValueType
-from .fonts import register_fonts
 from .layout_rows import PrintedReport, shown
 
 MARGIN = 15 * mm

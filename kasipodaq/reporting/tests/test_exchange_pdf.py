@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from kasipodaq.core import fonts
 from kasipodaq.orgtree.models import Level
 from kasipodaq.registry.tests.factories import Tree, make_unit
-from kasipodaq.reporting.exchange import fonts
 from kasipodaq.reporting.exchange.layout_rows import printed_report_of
 from kasipodaq.reporting.exchange.pdf import report_pdf
 from kasipodaq.reporting.models import Campaign, Report, ReportForm

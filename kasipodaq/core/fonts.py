@@ -1,5 +1,5 @@
-"""The typeface of printed reports: DejaVu Sans, which has every Cyrillic letter of
-Russian and Kazakh (ә ғ қ ң ө ұ ү һ і) that PDF's built-in fonts lack.
+"""The typeface of printed reports and cards: DejaVu Sans, which has every Cyrillic
+letter of Russian and Kazakh (ә ғ қ ң ө ұ ү һ і) that PDF's built-in fonts lack.
 
 The fonts ship with Kasipodaq (``static/kasipodaq/fonts``, with their licence), so
 a fresh machine prints reports without installing anything; Debian's copy is the
@@ -15,7 +15,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"
-SHIPPED = Path(__file__).resolve().parents[2] / "static" / "kasipodaq" / "fonts"
+SHIPPED = Path(__file__).resolve().parents[1] / "static" / "kasipodaq" / "fonts"
 FOLDERS = (SHIPPED, Path("/usr/share/fonts/truetype/dejavu"))
 
 

@@ -11,4 +11,6 @@ urlpatterns = [
     path("audit/", include("kasipodaq.registry.audit_urls")),
     path("reports/", include("kasipodaq.reporting.urls")),
     path("api/v1/", include("kasipodaq.api.urls")),
+    path("cards/", include("kasipodaq.cards.urls")),
+    path("", include("kasipodaq.cards.public_urls")),
 ]

@@ -37,6 +37,7 @@ from kasipodaq.api.schemas import MAX_ID
 from kasipodaq.api.tokens import issue_token
 from kasipodaq.api.v1 import api
 from kasipodaq.audit.models import AuditAction, AuditEvent
+from kasipodaq.cards.models import Card, IssueRun, MemberNumber
 from kasipodaq.core.dates import today
 from kasipodaq.orgtree.models import (
     EmployeeCount,
@@ -70,9 +71,17 @@ MEMBERS = 1500
 API_PREFIX = "/api/v1"
 
 # The staff pages, by URL namespace, and what the `pk` of their path names.
-STAFF_NAMESPACES = ("members", "orgs", "audit", "reports")
-PK_KIND_BY_NAMESPACE = {"members": "person", "orgs": "unit", "reports": "report"}
+STAFF_NAMESPACES = ("members", "orgs", "audit", "reports", "cards")
+PK_KIND_BY_NAMESPACE = {
+    "members": "person",
+    "orgs": "unit",
+    "reports": "report",
+    "cards": "person",
+}
 PK_KIND_BY_NAME = {
+    "cards:org": "unit",
+    "cards:sheet": "unit",
+    "cards:run": "run",
     "audit:person": "person",
     "audit:user": "user",
     "reports:campaign": "campaign",
@@ -99,7 +108,16 @@ QUERY_IDS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     "audit:events": [("person", "person", ("GET",)), ("actor", "user", ("GET",))],
     "reports:dynamics": [("org", "unit", ("GET",))],
 }
-NO_IDS = {"orgs:tree", "reports:campaigns", "reports:forms"}
+# The card design is the centre's alone, and a card number is no id: their
+# refusals are in kasipodaq/cards/tests/test_views.py.
+NO_IDS = {
+    "orgs:tree",
+    "reports:campaigns",
+    "reports:forms",
+    "cards:design",
+    "cards:preview",
+    "cards:find",
+}
 # API paths with an {id}: what it names (the first prefix that matches). Operations
 # that take no id at all.
 API_KIND_BY_PREFIX = {
@@ -107,6 +125,8 @@ API_KIND_BY_PREFIX = {
     "/api/v1/orgs/": "unit",
     "/api/v1/reports/campaigns/": "campaign",
     "/api/v1/reports/": "report",
+    "/api/v1/cards/members/": "person",
+    "/api/v1/cards/runs/": "run",
 }
 NO_ID_OPERATIONS = {"GET /api/v1/reports/forms", "GET /api/v1/reports/campaigns"}
 # Operations whose right no district chair holds (the centre's): 404 is their
@@ -263,7 +283,7 @@ class Demo:
     second_primary: OrgUnit  # another one of it
     member: Person  # of `primary`, with no past outside the district
     staff: User  # a user holding a role in the district
-    # Outside the chair's district, by kind: person, unit, user, report. A
+    # Outside the chair's district, by kind: person, unit, user, report, card run. A
     # campaign is the whole union's: none lies outside (its reports are scoped).
     outside: dict[str, list[Any]]
     report: Report  # of `primary`, in the campaign
@@ -391,6 +411,7 @@ def demo(db: None) -> Demo:
             # the chair's reach.
             "form": list(ReportForm.objects.order_by("pk")[:2]),
             "version": list(FormVersion.objects.order_by("pk")[:2]),
+            "run": [IssueRun.objects.create(unit=unit) for unit in units],
         },
         report=Report.objects.get(campaign=campaign, unit=primaries[0]),
         campaign=campaign,
@@ -405,6 +426,7 @@ def demo(db: None) -> Demo:
             "campaign": _last_pk(Campaign.objects) + 1000,
             "form": _last_pk(ReportForm.objects) + 1000,
             "version": _last_pk(FormVersion.objects) + 1000,
+            "run": _last_pk(IssueRun.objects) + 1000,
         },
     )
 
@@ -428,6 +450,7 @@ def _own(demo: Demo, kind: str) -> Any:
         "campaign": demo.campaign,
         "form": demo.campaign.form,
         "version": demo.draft,
+        "run": IssueRun.objects.create(unit=demo.primary),
     }[kind]
 
 
@@ -445,6 +468,9 @@ def _state() -> dict[str, Any]:
         "reports": list(Report.objects.order_by("pk").values()),
         "report_values": list(ReportValue.objects.order_by("pk").values()),
         "report_events": ReportEvent.objects.count(),
+        "cards": list(Card.objects.order_by("pk").values()),
+        "member_numbers": MemberNumber.objects.count(),
+        "card_runs": list(IssueRun.objects.order_by("pk").values()),
     }
 
 
@@ -713,15 +739,17 @@ def _api_client(user: User) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")
 
 
-def _api_values(demo: Demo) -> dict[str, Any]:
+def _api_values(demo: Demo, op: Operation) -> dict[str, Any]:
     """A value for every field of the API's bodies but the ids, valid for each."""
     on = today().isoformat()
+    # A card is revoked for its own reasons, not a membership's.
+    reason = "lost" if op.path.startswith(f"{API_PREFIX}/cards/") else "own_wish"
     return {
         "on": on,
         "counted_on": on,
         "opened_on": on,
         "joined_on": on,
-        "reason": "own_wish",
+        "reason": reason,
         "employees": 7,
         "category": "working",
         "join_method": "paper",
@@ -791,7 +819,7 @@ def test_an_api_operation_about_another_district_is_404(
     or body: 404 with the body of an unknown id, and no change; the chair's own
     object is not a 404."""
     caller = _api_client(demo.chair)
-    values = _api_values(demo)
+    values = _api_values(demo, op)
     kind = next(
         (k for prefix, k in API_KIND_BY_PREFIX.items() if op.path.startswith(prefix)),
         "unit",

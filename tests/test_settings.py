@@ -10,6 +10,7 @@ from pathlib import Path
 from kasipodaq.__main__ import command_line
 
 ROOT = Path(__file__).resolve().parent.parent
+_CARD_KEYS = '[{"id": "p1", "private": "pjnSHgKhVE0DDpN6sSm_rQzbdi4DBuqiYKGnphXQL_E"}]'
 
 
 def _environment(**overrides: str) -> dict[str, str]:
@@ -39,8 +40,32 @@ def test_production_settings_pass_check_deploy() -> None:
         SECRET_KEY="x" * 64 + "-a-long-random-production-secret",
         ALLOWED_HOSTS="union.example",
         DATABASE_URL="sqlite:///:memory:",
+        KASIPODAQ_CARD_KEYS=_CARD_KEYS,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_card_keys() -> None:
+    result = _kasipodaq(
+        "check",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY="x" * 64 + "-a-long-random-production-secret",
+        KASIPODAQ_CARD_KEYS="",
+    )
+    assert result.returncode != 0
+    assert "KASIPODAQ_CARD_KEYS must be set" in result.stderr
+
+
+def test_a_malformed_card_key_fails_the_check() -> None:
+    result = _kasipodaq(
+        "check",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY="x" * 64 + "-a-long-random-production-secret",
+        DATABASE_URL="sqlite:///:memory:",
+        KASIPODAQ_CARD_KEYS='[{"id": "k1", "private": "not-a-key"}]',
+    )
+    assert result.returncode != 0
+    assert "kasipodaq.cards.E001" in result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "kasipodaq.audit",
     "kasipodaq.registry",
     "kasipodaq.reporting",
+    "kasipodaq.cards",
     "kasipodaq.api",
 ]
 
@@ -155,6 +157,22 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 )
 # Where links in messages point.
 KASIPODAQ_BASE_URL = os.environ.get("KASIPODAQ_BASE_URL", "http://127.0.0.1:8000")
+
+# Membership cards. The keys that sign and verify cards' QR tokens, as JSON:
+# [{"id": "k1", "private": "<32-byte seed, base64url>", "retired": false}, …]
+# (`kasipodaq new-card-key` makes one). The first key not retired signs new
+# cards; every key not retired verifies the cards it signed.
+KASIPODAQ_CARD_KEYS = json.loads(os.environ.get("KASIPODAQ_CARD_KEYS") or "[]")
+# How many checks of cards one client may make per minute on the public page.
+KASIPODAQ_CARD_CHECKS_PER_MINUTE = int(
+    os.environ.get("KASIPODAQ_CARD_CHECKS_PER_MINUTE", "60")
+)
+# The request header that carries the client's address when a proxy stands in
+# front (e.g. HTTP_X_REAL_IP); empty: the connection's own address.
+KASIPODAQ_CLIENT_ADDRESS_HEADER = os.environ.get("KASIPODAQ_CLIENT_ADDRESS_HEADER", "")
+# Months of dues overdue per person, for suspending cards: the dotted path of a
+# callable (person_ids, on) -> {person_id: months}; empty until dues supply it.
+KASIPODAQ_ARREARS_SOURCE = os.environ.get("KASIPODAQ_ARREARS_SOURCE", "")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")

@@ -3,10 +3,14 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env_bool
+from .base import KASIPODAQ_CARD_KEYS, SECRET_KEY, env_bool
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set in production")
+if not KASIPODAQ_CARD_KEYS:
+    raise ImproperlyConfigured(
+        "KASIPODAQ_CARD_KEYS must be set in production (kasipodaq new-card-key)"
+    )
 
 DEBUG = False
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

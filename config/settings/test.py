@@ -13,3 +13,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 (DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
+KASIPODAQ_CARD_KEYS = [
+    {"id": "t2", "private": "DMjqRmHbJPS865EXH9zzeuCd76Q5yEtWSCbgVVkEQ0Y"},
+    {"id": "t1", "private": "pjnSHgKhVE0DDpN6sSm_rQzbdi4DBuqiYKGnphXQL_E"},
+]

@@ -23,6 +23,10 @@ class Perm(enum.StrEnum):
     REPORT_APPROVE = "report.approve"
     # Forms, campaigns and reopening: the centre's.
     REPORT_MANAGE = "report.manage"
+    # Issuing, reissuing and revoking membership cards.
+    CARD_ISSUE = "card.issue"
+    # The cards' look and the arrears that suspend them: the centre's.
+    CARD_DESIGN = "card.design"
 
 
 class Role(models.TextChoices):
@@ -39,7 +43,12 @@ class Role(models.TextChoices):
 
 
 _READ = frozenset({Perm.ORG_VIEW, Perm.MEMBER_VIEW, Perm.REPORT_VIEW})
-_KEEP_MEMBERS = _READ | {Perm.MEMBER_MANAGE, Perm.MEMBER_TRANSFER, Perm.MEMBER_EXPORT}
+_KEEP_MEMBERS = _READ | {
+    Perm.MEMBER_MANAGE,
+    Perm.MEMBER_TRANSFER,
+    Perm.MEMBER_EXPORT,
+    Perm.CARD_ISSUE,
+}
 # Specialists fill in their part of the reports (legal, safety, training, …).
 _SPECIALIST = _READ | {Perm.REPORT_FILL}
 # Whoever keeps an organization files its report and decides on those below it.

@@ -20,6 +20,9 @@ class AuditAction(models.TextChoices):
     MEMBERS_EXPORTED = "members.exported", _("Member list exported")
     ORG_CHANGED = "org.changed", _("Organization changed")
     REPORT_REOPENED = "report.reopened", _("Report reopened")
+    CARD_ISSUED = "card.issued", _("Membership card issued")
+    CARD_REVOKED = "card.revoked", _("Membership card revoked")
+    CARD_PRINTED = "card.printed", _("Membership card downloaded")
 
 
 class AuditEvent(models.Model):

@@ -33,6 +33,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from kasipodaq.api.tokens import issue_token
+from kasipodaq.cards.models import IssueRun
 from kasipodaq.core.dates import today
 from kasipodaq.registry.models import Category
 from kasipodaq.registry.tests.factories import Tree
@@ -67,6 +68,13 @@ OPERATIONS = {
     "POST /api/v1/reports/{id}/return",
     "POST /api/v1/reports/{id}/missing",
     "POST /api/v1/reports/{id}/reopen",
+    "GET /api/v1/cards/members/{id}",
+    "POST /api/v1/cards/members/{id}/issue",
+    "POST /api/v1/cards/members/{id}/reissue",
+    "POST /api/v1/cards/members/{id}/revoke",
+    "GET /api/v1/cards/members/{id}/card.png",
+    "POST /api/v1/cards/runs",
+    "GET /api/v1/cards/runs/{id}",
 }
 UNIT_FIELDS = ("parent", "into", "to_unit", "org_unit", "org")
 CHECKS = [
@@ -169,8 +177,11 @@ def test_every_operation_answers_as_its_schema_says(
         year=today().year - 1,
         deadline=today() + dt.timedelta(days=30),
     )
+    run = IssueRun.objects.create(unit=tree.districts[0], created_by=tree.admin)
     path_ids_by = {
         "/api/v1/members": people,
+        "/api/v1/cards/members": people,
+        "/api/v1/cards/runs": [run.pk],
         "/api/v1/reports/campaigns": [campaign.pk],
         "/api/v1/reports": list(
             Report.objects.filter(campaign=campaign).values_list("pk", flat=True)

@@ -28,6 +28,7 @@ from kasipodaq.orgtree.models import (
     OrgUnit,
 )
 from kasipodaq.registry.models import Membership, Person
+from kasipodaq.registry.signals import demo_built
 
 from . import loading
 from .people import MEMBERSHIP_FIELDS, PERSON_FIELDS, PeopleGenerator
@@ -133,6 +134,7 @@ def build_demo(
         )
         step("employees, users and statistics")
     step("committed")
+    demo_built.send(sender=DemoResult, step=step)
     if loading.vacuum([*models, Person, Membership]):
         step("vacuumed (index-only scans need the visibility map)")
     return DemoResult(

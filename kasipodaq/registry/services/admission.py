@@ -17,6 +17,7 @@ from kasipodaq.orgtree.models import OrgUnit
 
 from ..errors import RegistryRefusal
 from ..models import Category, JoinMethod, Membership, Person
+from ..signals import membership_started
 from .checks import require_not_future, require_open_primary
 from .people import PERSON_FIELDS, PersonDetails, apply_details, check_details
 
@@ -79,6 +80,7 @@ def admit_member(
         person_id=person.pk,
         after=snapshot(membership, MEMBERSHIP_FIELDS),
     )
+    membership_started.send(sender=Membership, actor=actor, membership=membership)
     return membership
 
 

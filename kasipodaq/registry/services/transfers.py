@@ -16,6 +16,7 @@ from kasipodaq.orgtree.models import OrgUnit
 
 from ..errors import RegistryRefusal
 from ..models import JoinMethod, LeaveReason, Membership, Person
+from ..signals import membership_started
 from .checks import require_open_primary
 from .termination import require_can_end
 
@@ -54,6 +55,7 @@ def transfer_membership(
         before={"org_unit": membership.org_unit_id},
         after={"org_unit": to_unit.pk, "joined_on": on.isoformat()},
     )
+    membership_started.send(sender=Membership, actor=actor, membership=new)
     return new
 
 

@@ -27,7 +27,12 @@ def test_admission_derives_birth_date_and_sex_and_audits(tree):
     actions = set(
         AuditEvent.objects.filter(person_id=person.pk).values_list("action", flat=True)
     )
-    assert actions == {AuditAction.PERSON_CREATED, AuditAction.MEMBERSHIP_STARTED}
+    # The card issued with the membership (kasipodaq.cards) is audited as well.
+    assert actions == {
+        AuditAction.PERSON_CREATED,
+        AuditAction.MEMBERSHIP_STARTED,
+        AuditAction.CARD_ISSUED,
+    }
 
 
 def test_birth_date_contradicting_iin_is_refused_and_nothing_written(tree):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -19,9 +20,22 @@ from kasipodaq.registry.models import Membership
 from kasipodaq.registry.services.organizations import UnitDetails, update_organization
 from kasipodaq.registry.services.people import delete_person, details_of, edit_member
 from kasipodaq.registry.services.transfers import transfer_membership
+from kasipodaq.registry.signals import membership_started
 from kasipodaq.registry.tests.factories import Tree, grant
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _registry_events_only() -> Iterator[None]:
+    """The trail's own events are counted here: the cards a membership starting
+    issues (and their events) are left out; kasipodaq/cards tests those."""
+    receivers = membership_started.receivers
+    membership_started.receivers = []
+    membership_started.sender_receivers_cache.clear()
+    yield
+    membership_started.receivers = receivers
+    membership_started.sender_receivers_cache.clear()
 
 
 @pytest.fixture

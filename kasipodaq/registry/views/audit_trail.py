@@ -21,16 +21,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from kasipodaq.audit.labels import labelled_models
 from kasipodaq.audit.models import AuditEvent
 from kasipodaq.orgtree.models import (
-    EmployeeCount,
-    Employer,
     EventKind,
     OrgUnit,
 )
 
 from .. import audit_selectors
-from ..models import Membership, Person
+from ..models import Person
 from ..services.viewing import record_member_view
 
 PAGE_SIZE = 50
@@ -47,6 +46,8 @@ DATE_KEYS = frozenset(
         "consent_given_on",
         "opened_on",
         "closed_on",
+        "issued_on",
+        "revoked_on",
     }
 )
 # Keys that are not model fields, with their labels.
@@ -66,13 +67,6 @@ OTHER_EVENTS = {
     "employees": gettext_lazy("Number of employees recorded"),
     "employer": gettext_lazy("Employer registered"),
 }
-LABELLED_MODELS: tuple[type[models.Model], ...] = (
-    Person,
-    Membership,
-    OrgUnit,
-    Employer,
-    EmployeeCount,
-)
 
 
 @dataclass(frozen=True)
@@ -99,7 +93,7 @@ class TrailRow:
 
 
 def _model_field(key: str) -> models.Field[Any, Any] | None:
-    for model in LABELLED_MODELS:
+    for model in labelled_models():
         try:
             field = model._meta.get_field(key)
         except FieldDoesNotExist:

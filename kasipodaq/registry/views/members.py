@@ -231,7 +231,7 @@ class MemberDetailView(LoginRequiredMixin, View):
         return render(request, "members/detail.html", context)
 
 
-class _MemberFormView(LoginRequiredMixin, View, metaclass=ABCMeta):
+class MemberFormView(LoginRequiredMixin, View, metaclass=ABCMeta):
     """A form about one member: GET shows it, POST calls one service.
 
     The member is fetched with the right the change needs, so a user without it
@@ -295,7 +295,7 @@ class _MemberFormView(LoginRequiredMixin, View, metaclass=ABCMeta):
         return render(self.request, self.template_name, context)
 
 
-class MemberEditView(_MemberFormView):
+class MemberEditView(MemberFormView):
     perm = Perm.MEMBER_MANAGE
     title = gettext_lazy("Edit member")
     submit = gettext_lazy("Save")
@@ -319,7 +319,7 @@ class MemberEditView(_MemberFormView):
         return _("The details of %(name)s were saved.") % {"name": person.full_name}
 
 
-class MemberLeaveView(_MemberFormView):
+class MemberLeaveView(MemberFormView):
     perm = Perm.MEMBER_MANAGE
     title = gettext_lazy("End membership")
     submit = gettext_lazy("End membership")
@@ -342,7 +342,7 @@ class MemberLeaveView(_MemberFormView):
         return _("The membership of %(name)s has ended.") % {"name": person.full_name}
 
 
-class MemberTransferView(_MemberFormView):
+class MemberTransferView(MemberFormView):
     perm = Perm.MEMBER_TRANSFER
     title = gettext_lazy("Transfer to another primary organization")
     submit = gettext_lazy("Transfer")
@@ -368,7 +368,7 @@ class MemberTransferView(_MemberFormView):
         return _("%(name)s was transferred.") % {"name": person.full_name}
 
 
-class MemberDeleteView(_MemberFormView):
+class MemberDeleteView(MemberFormView):
     perm = Perm.MEMBER_MANAGE
     template_name = "members/delete.html"
     title = gettext_lazy("Erase a record entered in error")

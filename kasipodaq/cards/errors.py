@@ -1,0 +1,7 @@
+"""Refusals of card actions."""
+
+from kasipodaq.core.errors import DomainError
+
+
+class CardRefusal(DomainError):
+    code = "card_refused"

@@ -1,0 +1,54 @@
+"""Filters over cards, and the membership facts their status is read from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Exists, OuterRef
+
+from kasipodaq.registry.models import LeaveReason, Membership
+
+if TYPE_CHECKING:
+    from .models import Card  # noqa: F401 (quoted in the base class)
+
+
+def left_since_issue() -> Exists:
+    """Whether the holder has left the union since the card was issued.
+
+    A transfer ends one membership only to start the next the same day: the
+    member never left the union, so it does not count.
+    """
+    return Exists(
+        Membership.objects.filter(
+            person_id=OuterRef("person_id"), left_on__gte=OuterRef("issued_on")
+        ).exclude(leave_reason=LeaveReason.TRANSFER)
+    )
+
+
+def member_on(on: dt.date) -> Exists:
+    """Whether the holder is a member on `on`."""
+    return Exists(
+        Membership.objects.filter(person_id=OuterRef("person_id")).active_on(on)
+    )
+
+
+class CardQuerySet(models.QuerySet["Card"]):
+    def with_membership_state(self, on: dt.date) -> CardQuerySet:
+        """Annotate what `standing.card_status` needs from the registry."""
+        return self.annotate(
+            left_since_issue=left_since_issue(), member_that_day=member_on(on)
+        )
+
+    def in_force(self, on: dt.date) -> CardQuerySet:
+        """Cards revoked neither by hand, nor by the end of the membership, nor by
+        the retirement of the key that signed them."""
+        from .keys import current_ring
+
+        return self.filter(
+            ~left_since_issue(),
+            member_on(on),
+            revoked_on__isnull=True,
+            key_id__in=list(current_ring().public),
+        )

@@ -1,0 +1,58 @@
+"""Whether a card is valid, suspended or revoked: the one rule, in one place.
+
+Revocation by hand is stored on the card; a card whose signing key is retired
+counts as revoked too (its token no longer checks out). The end of a membership is
+not stored: it is
+read from the registry whenever the status is asked, so every way a membership can
+end (leaving, an organization closed, an import with a leaving date) revokes the
+card that very day. Suspension comes from dues arrears, which the dues capability
+supplies through ``KASIPODAQ_ARREARS_SOURCE``: the dotted path of a callable
+``(person_ids, on) -> {person_id: months overdue}``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Collection
+
+from django.conf import settings
+from django.db import models
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+ArrearsSource = Callable[[Collection[int], dt.date], dict[int, int]]
+
+
+class CardStatus(models.TextChoices):
+    VALID = "valid", _("Valid")
+    SUSPENDED = "suspended", _("Suspended")
+    REVOKED = "revoked", _("Revoked")
+
+
+def card_status(
+    *,
+    revoked: bool,
+    membership_ended: bool,
+    months_overdue: int,
+    suspend_after_months: int,
+) -> CardStatus:
+    """The status of a card from its facts.
+
+    Revoked once revoked by hand or once its holder is no member (or has left
+    since it was issued); suspended while dues are overdue for more than
+    `suspend_after_months` months; valid otherwise.
+    """
+    if revoked or membership_ended:
+        return CardStatus.REVOKED
+    if months_overdue > suspend_after_months:
+        return CardStatus.SUSPENDED
+    return CardStatus.VALID
+
+
+def months_overdue(person_ids: Collection[int], on: dt.date) -> dict[int, int]:
+    """Months of overdue dues per person, from the configured source (none: {})."""
+    path = getattr(settings, "KASIPODAQ_ARREARS_SOURCE", "")
+    if not path or not person_ids:
+        return {}
+    source: ArrearsSource = import_string(path)
+    return source(person_ids, on)

@@ -1,0 +1,227 @@
+"""The public check of a card and the published keys: right answers, no leaks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from kasipodaq.cards.keys import current_ring
+from kasipodaq.cards.models import Card, RevokeReason
+from kasipodaq.cards.services.issuing import reissue_card
+from kasipodaq.cards.tokens import CardFacts, _b64, _unb64, key_ring, public_key_from
+from kasipodaq.registry.models import LeaveReason, Membership, Person
+from kasipodaq.registry.services.termination import end_membership
+from kasipodaq.registry.tests.factories import Tree
+
+FORGER_SEED = "jaCMUNlLJCczNHxXxocCy5eQhCTWXmHNPO0Rq2DDCXI"
+
+
+@pytest.fixture
+def card(tree: Tree) -> Card:
+    membership = tree.admit(
+        tree.primaries[0],
+        first_name="Айгерим",
+        last_name="Сейткали",
+        patronymic="Нурлановна",
+    )
+    return Card.objects.get(person=membership.person_id)
+
+
+def _check(client: Client, token: str, **params: str) -> Any:
+    return client.get(f"/v/{token}", params)
+
+
+def _text(response: Any) -> str:
+    return response.content.decode()
+
+
+def test_a_valid_card_shows_first_name_initial_and_organization_only(
+    client: Client, card: Card, tree: Tree
+) -> None:
+    response = _check(client, card.token, lang="en")
+    assert response.status_code == 200
+    page = _text(response)
+    assert "The card is valid" in page
+    assert "Айгерим С." in page
+    assert tree.primaries[0].name_ru in page
+    assert card.display_number in page
+    person = card.person
+    for secret in (person.iin, "Сейткали", "Нурлановна", str(person.birth_date)):
+        assert secret not in page
+    assert "<script" not in page
+    assert response["Cache-Control"] == "no-store"
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert not response.cookies
+
+
+def test_the_page_speaks_russian_by_default_and_kazakh_on_request(
+    client: Client, card: Card
+) -> None:
+    assert "Билет действителен" in _text(_check(client, card.token))
+    assert "Билет жарамды" in _text(_check(client, card.token, lang="kk"))
+
+
+def test_after_the_member_leaves_the_card_is_revoked(
+    client: Client, card: Card, tree: Tree
+) -> None:
+    end_membership(
+        actor=tree.admin,
+        membership=_current(card.person),
+        on=timezone.localdate(),
+        reason=LeaveReason.OWN_WISH,
+    )
+    page = _text(_check(client, card.token, lang="en"))
+    assert "The card is revoked" in page
+    assert tree.primaries[0].name_ru not in page
+
+
+def test_a_replaced_card_is_revoked_and_its_successor_valid(
+    client: Client, card: Card, tree: Tree
+) -> None:
+    new = reissue_card(actor=tree.admin, card=card, reason=RevokeReason.LOST)
+    assert "The card is revoked" in _text(_check(client, card.token, lang="en"))
+    assert "The card is valid" in _text(_check(client, new.token, lang="en"))
+
+
+def _forged(card: Card, seed: str, key_id: str) -> str:
+    ring = key_ring([{"id": key_id, "private": seed}])
+    _, facts = current_ring().verify(card.token)
+    return ring.sign(facts)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "garbage",
+        "%00%ff",
+        "A" * 401,
+        "../../etc/passwd",
+        "'; DROP TABLE cards_card; --",
+        "AQ",
+        "ЖСН-123",
+    ],
+)
+def test_garbage_is_not_genuine_and_never_an_error(
+    client: Client, card: Card, token: str
+) -> None:
+    response = _check(client, token, lang="en")
+    assert response.status_code == 200
+    assert "Not a genuine card" in _text(response)
+    assert card.display_number not in _text(response)
+
+
+def test_an_altered_token_is_not_genuine(client: Client, card: Card) -> None:
+    raw = bytearray(_unb64(card.token))
+    raw[12] ^= 0x01  # a bit of the card number
+    assert "Not a genuine card" in _text(_check(client, _b64(bytes(raw)), lang="en"))
+
+
+def test_tokens_of_unknown_or_retired_keys_are_not_genuine(
+    client: Client, card: Card, settings: Any
+) -> None:
+    # A forger's own key, even under our key id, does not check out.
+    forged = _forged(card, FORGER_SEED, card.key_id)
+    assert "Not a genuine card" in _text(_check(client, forged, lang="en"))
+    # Once the key that signed the card is retired, its cards stop checking out.
+    settings.KASIPODAQ_CARD_KEYS = [
+        {**record, "retired": record["id"] == card.key_id}
+        for record in settings.KASIPODAQ_CARD_KEYS
+    ]
+    assert "Not a genuine card" in _text(_check(client, card.token, lang="en"))
+
+
+def test_an_older_key_still_verifies_the_cards_it_signed(
+    client: Client, tree: Tree, settings: Any
+) -> None:
+    old_first = list(reversed(settings.KASIPODAQ_CARD_KEYS))
+    settings.KASIPODAQ_CARD_KEYS = old_first
+    card = Card.objects.get(person=tree.admit(tree.primaries[0]).person_id)
+    assert card.key_id == "t1"
+    settings.KASIPODAQ_CARD_KEYS = list(reversed(old_first))  # rotated: t2 signs
+    assert "The card is valid" in _text(_check(client, card.token, lang="en"))
+
+
+def test_a_genuine_token_of_no_card_on_record_is_unknown(
+    client: Client, card: Card
+) -> None:
+    facts = CardFacts(
+        number=card.number,
+        serial=9,
+        issued_on=dt.date(2024, 1, 1),
+        org_code="X",
+        initials="А. С.",
+    )
+    token = current_ring().sign(facts)
+    page = _text(_check(client, token, lang="en"))
+    assert "Unknown card" in page
+    assert "Айгерим" not in page
+
+
+def test_checks_are_limited_per_client(
+    client: Client, card: Card, settings: Any
+) -> None:
+    settings.KASIPODAQ_CARD_CHECKS_PER_MINUTE = 3
+    answers = [_check(client, card.token).status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    other = Client(REMOTE_ADDR="10.0.0.9")
+    assert other.get(f"/v/{card.token}").status_code == 200
+
+
+def test_the_client_address_comes_from_the_proxy_header_when_set(
+    client: Client, card: Card, settings: Any
+) -> None:
+    settings.KASIPODAQ_CARD_CHECKS_PER_MINUTE = 1
+    settings.KASIPODAQ_CLIENT_ADDRESS_HEADER = "HTTP_X_REAL_IP"
+    first = client.get(f"/v/{card.token}", HTTP_X_REAL_IP="203.0.113.1")
+    second = client.get(f"/v/{card.token}", HTTP_X_REAL_IP="203.0.113.2")
+    again = client.get(f"/v/{card.token}", HTTP_X_REAL_IP="203.0.113.1")
+    assert [first.status_code, second.status_code, again.status_code] == [
+        200,
+        200,
+        429,
+    ]
+
+
+def test_the_bare_address_explains_itself(client: Client, db: None) -> None:
+    response = client.get("/v/", {"lang": "en"})
+    assert response.status_code == 200
+    assert "Point your phone" in _text(response)
+
+
+def test_only_reading_is_allowed(client: Client, card: Card) -> None:
+    assert client.post(f"/v/{card.token}").status_code == 405
+
+
+def test_published_keys_verify_every_card_offline(client: Client, card: Card) -> None:
+    response = client.get("/.well-known/kasipodaq-card-keys.json")
+    assert response.status_code == 200
+    assert "max-age" in response["Cache-Control"]
+    keys = {k["kid"]: public_key_from(k["x"]) for k in response.json()["keys"]}
+    assert set(keys) == {"t1", "t2"}
+    assert "private" not in response.content.decode()
+    from kasipodaq.cards.tokens import verify
+
+    assert verify(card.token, keys)[1].number == card.number
+
+
+def test_retired_keys_are_not_published(
+    client: Client, db: None, settings: Any
+) -> None:
+    settings.KASIPODAQ_CARD_KEYS = [
+        {**r, "retired": r["id"] == "t1"} for r in settings.KASIPODAQ_CARD_KEYS
+    ]
+    kids = [
+        k["kid"]
+        for k in client.get("/.well-known/kasipodaq-card-keys.json").json()["keys"]
+    ]
+    assert kids == ["t2"]
+
+
+def _current(person: Person) -> Membership:
+    membership = person.current_membership
+    assert membership is not None
+    return membership

@@ -11,7 +11,7 @@ import time
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
@@ -32,17 +32,16 @@ def check(request: HttpRequest, token: str = "") -> HttpResponse:
         request.LANGUAGE_CODE = language
     context: dict[str, object] = {"token": token, "union_name": _union_name_now()}
     if not token:
-        return _page(request, context, status=200)
+        return _page(context, status=200)
     if not allow(
         "card-check",
         _client(request),
         per_minute=settings.KASIPODAQ_CARD_CHECKS_PER_MINUTE,
     ):
-        return _page(request, {**context, "throttled": True}, status=429)
+        return _page({**context, "throttled": True}, status=429)
     now = timezone.localtime()
     result = check_token(token, on=now.date())
     return _page(
-        request,
         {**context, "check": result, "checked_at": now, "Verdict": Verdict},
         status=200,
     )
@@ -57,10 +56,11 @@ def public_keys(request: HttpRequest) -> JsonResponse:
     return response
 
 
-def _page(
-    request: HttpRequest, context: dict[str, object], *, status: int
-) -> HttpResponse:
-    response = render(request, "cards/check.html", context, status=status)
+def _page(context: dict[str, object], *, status: int) -> HttpResponse:
+    # Rendered without the request: no staff context processors, no session read.
+    response = HttpResponse(
+        render_to_string("cards/check.html", context), status=status
+    )
     # The answer changes the day a membership ends; the token is the holder's.
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"

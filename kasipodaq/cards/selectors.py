@@ -14,30 +14,24 @@ from kasipodaq.orgtree.models import OrgUnit
 from kasipodaq.registry.models import Membership, Person
 
 from .keys import current_ring
-from .models import Card, CardDesign, IssueRun
-from .standing import CardStatus, card_status, months_overdue
+from .models import Card, IssueRun
+from .standing import CardStatus, Standing, statuses_of
 
 
-def statuses(
-    cards: Sequence[Card], on: dt.date, *, design: CardDesign | None = None
-) -> dict[int, CardStatus]:
-    """The status of each card (annotated by `with_membership_state(on)`).
-
-    The centre's threshold is read only when someone has arrears at all.
-    """
-    overdue = months_overdue({c.person_id for c in cards}, on)
-    if design is None:
-        design = CardDesign.current() if any(overdue.values()) else CardDesign()
+def statuses(cards: Sequence[Card], on: dt.date) -> dict[int, CardStatus]:
+    """The status of each card (annotated by `with_membership_state(on)`)."""
     trusted = current_ring().public
-    return {
-        card.pk: card_status(
-            revoked=card.revoked_on is not None or card.key_id not in trusted,
-            membership_ended=card.left_since_issue or not card.member_that_day,
-            months_overdue=overdue.get(card.person_id, 0),
-            suspend_after_months=design.suspend_after_months,
-        )
-        for card in cards
-    }
+    return statuses_of(
+        {
+            card.pk: Standing(
+                person_id=card.person_id,
+                revoked=card.revoked_on is not None or card.key_id not in trusted,
+                membership_ended=card.left_since_issue or not card.member_that_day,
+            )
+            for card in cards
+        },
+        on,
+    )
 
 
 def cards_of(person: Person, on: dt.date) -> list[tuple[Card, CardStatus]]:

@@ -13,7 +13,9 @@ supplies through ``KASIPODAQ_ARREARS_SOURCE``: the dotted path of a callable
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Hashable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -21,6 +23,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 ArrearsSource = Callable[[Collection[int], dt.date], dict[int, int]]
+K = TypeVar("K", bound=Hashable)
 
 
 class CardStatus(models.TextChoices):
@@ -56,3 +59,30 @@ def months_overdue(person_ids: Collection[int], on: dt.date) -> dict[int, int]:
         return {}
     source: ArrearsSource = import_string(path)
     return source(person_ids, on)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What a card's status is read from, besides the holder's arrears."""
+
+    person_id: int
+    revoked: bool  # by hand, or its signing key retired
+    membership_ended: bool  # no member that day, or left since the card was issued
+
+
+def statuses_of(standings: Mapping[K, Standing], on: dt.date) -> dict[K, CardStatus]:
+    """The status of each card on `on`; the centre's limit is read only when
+    someone has arrears at all."""
+    from .models import CardDesign
+
+    overdue = months_overdue({s.person_id for s in standings.values()}, on)
+    design = CardDesign.current() if any(overdue.values()) else CardDesign()
+    return {
+        key: card_status(
+            revoked=standing.revoked,
+            membership_ended=standing.membership_ended,
+            months_overdue=overdue.get(standing.person_id, 0),
+            suspend_after_months=design.suspend_after_months,
+        )
+        for key, standing in standings.items()
+    }

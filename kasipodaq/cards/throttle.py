@@ -1,26 +1,46 @@
-"""Counting a client's requests per minute in the cache (Redis in production)."""
+"""Counting a client's requests per minute in the cache (Redis in production).
+
+A fixed window keyed by the minute. On Redis the count is one pipelined round
+trip (INCR, and EXPIRE only when the key is new); any other cache (the embedded
+default's memory) takes Django's add-then-incr.
+"""
 
 from __future__ import annotations
 
 import time
 
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 
 WINDOW_SECONDS = 60
+# A window's key outlives its minute a little, for clocks a little apart.
+KEY_SECONDS = WINDOW_SECONDS + 5
 
 
 def allow(scope: str, client: str, *, per_minute: int) -> bool:
-    """Count one request of `client`; False once it is past `per_minute` this minute.
-
-    A fixed window keyed by the minute: one cache round trip on the common path.
-    """
+    """Count one request of `client`; False once it is past `per_minute` this minute."""
     minute = int(time.time()) // WINDOW_SECONDS
-    key = f"throttle:{scope}:{client}:{minute}"
-    if cache.add(key, 1, timeout=WINDOW_SECONDS + 5):
-        return per_minute >= 1
+    return _count(f"throttle:{scope}:{client}:{minute}") <= per_minute
+
+
+def _count(key: str) -> int:
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        return _count_on_redis(cache, key)
+    if cache.add(key, 1, timeout=KEY_SECONDS):
+        return 1
     try:
-        count = cache.incr(key)
+        return int(cache.incr(key))
     except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=WINDOW_SECONDS + 5)
-        count = 1
-    return count <= per_minute
+        cache.add(key, 1, timeout=KEY_SECONDS)
+        return 1
+
+
+def _count_on_redis(redis_cache: RedisCache, key: str) -> int:
+    stored = redis_cache.make_and_validate_key(key)
+    client = redis_cache._cache.get_client(stored, write=True)
+    pipeline = client.pipeline(transaction=False)
+    pipeline.incr(stored)
+    pipeline.expire(stored, KEY_SECONDS, nx=True)
+    count, _expiry_set = pipeline.execute()
+    return int(count)

@@ -225,3 +225,64 @@ def _current(person: Person) -> Membership:
     membership = person.current_membership
     assert membership is not None
     return membership
+
+
+def test_the_public_query_agrees_with_the_orm_on_every_kind_of_card(
+    tree: Tree, settings: Any
+) -> None:
+    """valid, left, transferred, returned after leaving, revoked by hand, replaced
+    and suspended: the public check's own SQL reads each as the ORM does."""
+    from kasipodaq.cards.selectors import statuses
+    from kasipodaq.cards.services.issuing import revoke_card, sign_card
+    from kasipodaq.cards.verification import check_token
+    from kasipodaq.registry.services.transfers import transfer_membership
+
+    today = timezone.localdate()
+    tree.admit(tree.primaries[0])  # valid
+    left = tree.admit(tree.primaries[0])
+    end_membership(
+        actor=tree.admin, membership=left, on=today, reason=LeaveReason.OWN_WISH
+    )
+    moved = tree.admit(tree.primaries[0], joined_on=dt.date(2020, 1, 1))
+    transfer_membership(
+        actor=tree.admin, membership=moved, to_unit=tree.primaries[1], on=today
+    )
+    returned = tree.admit(tree.primaries[1], joined_on=dt.date(2019, 1, 1))
+    old = Card.objects.select_related("person", "org_unit").get(
+        person=returned.person_id
+    )
+    old.issued_on = dt.date(2019, 1, 1)  # as if issued when they first joined
+    sign_card(
+        old,
+        first_name=old.person.first_name,
+        last_name=old.person.last_name,
+        org_code=old.org_unit.code,
+    )
+    old.save()
+    end_membership(
+        actor=tree.admin,
+        membership=returned,
+        on=dt.date(2020, 1, 1),
+        reason=LeaveReason.OWN_WISH,
+    )
+    tree.admit(
+        tree.primaries[2], joined_on=dt.date(2021, 1, 1), iin=returned.person.iin
+    )
+    withdrawn = tree.admit(tree.primaries[3])
+    revoke_card(
+        actor=tree.admin,
+        card=Card.objects.get(person=withdrawn.person_id),
+        reason=RevokeReason.WITHDRAWN,
+    )
+    cards = list(Card.objects.with_membership_state(today))
+    expected = statuses(cards, today)
+    assert len(set(expected.values())) == 2  # valid and revoked, both present
+    for card in cards:
+        assert check_token(card.token, on=today).verdict == expected[card.pk], card
+    settings.KASIPODAQ_ARREARS_SOURCE = (
+        "kasipodaq.cards.tests.test_issuing.four_months_overdue"
+    )
+    suspended = statuses(cards, today)
+    assert "suspended" in suspended.values()
+    for card in cards:
+        assert check_token(card.token, on=today).verdict == suspended[card.pk], card

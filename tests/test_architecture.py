@@ -28,6 +28,16 @@ ALLOWED = {
         "accounts",
         "api",
     },
+    "dues": {
+        "core",
+        "orgtree",
+        "access",
+        "audit",
+        "registry",
+        "dues",
+        "accounts",
+        "api",
+    },
     "reporting": {
         "core",
         "orgtree",

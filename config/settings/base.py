@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "kasipodaq.registry",
     "kasipodaq.reporting",
     "kasipodaq.cards",
+    "kasipodaq.dues",
     "kasipodaq.api",
 ]
 
@@ -171,8 +172,10 @@ KASIPODAQ_CARD_CHECKS_PER_MINUTE = int(
 # front (e.g. HTTP_X_REAL_IP); empty: the connection's own address.
 KASIPODAQ_CLIENT_ADDRESS_HEADER = os.environ.get("KASIPODAQ_CLIENT_ADDRESS_HEADER", "")
 # Months of dues overdue per person, for suspending cards: the dotted path of a
-# callable (person_ids, on) -> {person_id: months}; empty until dues supply it.
-KASIPODAQ_ARREARS_SOURCE = os.environ.get("KASIPODAQ_ARREARS_SOURCE", "")
+# callable (person_ids, on) -> {person_id: months}; empty: cards never suspend.
+KASIPODAQ_ARREARS_SOURCE = os.environ.get(
+    "KASIPODAQ_ARREARS_SOURCE", "kasipodaq.dues.arrears.months_overdue"
+)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")

@@ -27,6 +27,10 @@ class Perm(enum.StrEnum):
     CARD_ISSUE = "card.issue"
     # The cards' look and the arrears that suspend them: the centre's.
     CARD_DESIGN = "card.design"
+    # Charges, payments, arrears and the ledgers of dues.
+    DUES_VIEW = "dues.view"
+    # Accruing dues, recording payments, the dues rules and exemptions.
+    DUES_MANAGE = "dues.manage"
 
 
 class Role(models.TextChoices):
@@ -42,12 +46,13 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Auditor")
 
 
-_READ = frozenset({Perm.ORG_VIEW, Perm.MEMBER_VIEW, Perm.REPORT_VIEW})
+_READ = frozenset({Perm.ORG_VIEW, Perm.MEMBER_VIEW, Perm.REPORT_VIEW, Perm.DUES_VIEW})
 _KEEP_MEMBERS = _READ | {
     Perm.MEMBER_MANAGE,
     Perm.MEMBER_TRANSFER,
     Perm.MEMBER_EXPORT,
     Perm.CARD_ISSUE,
+    Perm.DUES_MANAGE,
 }
 # Specialists fill in their part of the reports (legal, safety, training, …).
 _SPECIALIST = _READ | {Perm.REPORT_FILL}
@@ -58,7 +63,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.CENTRAL_ADMIN: frozenset(Perm),
     Role.CHAIR: _KEEP_MEMBERS | _REPORTING | {Perm.ORG_MANAGE},
     Role.ORG_SPECIALIST: _KEEP_MEMBERS | _REPORTING | {Perm.ORG_MANAGE},
-    Role.ACCOUNTANT: _SPECIALIST | {Perm.MEMBER_EXPORT},
+    Role.ACCOUNTANT: _SPECIALIST | {Perm.MEMBER_EXPORT, Perm.DUES_MANAGE},
     Role.LEGAL_INSPECTOR: _SPECIALIST,
     Role.TECH_INSPECTOR: _SPECIALIST,
     Role.TRAINING_METHODOLOGIST: _SPECIALIST,

@@ -23,6 +23,8 @@ class AuditAction(models.TextChoices):
     CARD_ISSUED = "card.issued", _("Membership card issued")
     CARD_REVOKED = "card.revoked", _("Membership card revoked")
     CARD_PRINTED = "card.printed", _("Membership card downloaded")
+    DUES_ACCRUED = "dues.accrued", _("Dues accrued for a month")
+    DUES_PAID = "dues.paid", _("Dues payment recorded")
 
 
 class AuditEvent(models.Model):

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from kasipodaq.access import policy
@@ -188,4 +189,12 @@ def delete_person(*, actor: Any, person: Person) -> None:
     )
     Membership.objects.filter(person=person).update(transferred_from=None)
     Membership.objects.filter(person=person).delete()
-    person.delete()
+    try:
+        person.delete()
+    except ProtectedError:
+        raise RegistryRefusal(
+            _(
+                "Records that must be kept (payments received) name this person: "
+                "the record cannot be erased."
+            )
+        ) from None

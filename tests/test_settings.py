@@ -89,3 +89,32 @@ def test_commands_are_typed_with_dashes() -> None:
         "ann",
     ]
     assert command_line(["kasipodaq", "--help"]) == ["kasipodaq", "--help"]
+
+
+def test_the_embedded_default_makes_its_own_card_key_once(tmp_path: Path) -> None:
+    """No two installs share a signing key, and one keeps its key across starts."""
+    show = (
+        "from django.conf import settings; "
+        "print(settings.KASIPODAQ_CARD_KEYS[0]['private'])"
+    )
+
+    def key(data_dir: Path) -> str:
+        result = subprocess.run(  # noqa: S603 (our own interpreter)
+            [sys.executable, "-c", f"import django; django.setup(); {show}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env=_environment(
+                DJANGO_SETTINGS_MODULE="config.settings.local",
+                KASIPODAQ_DATA_DIR=str(data_dir),
+                KASIPODAQ_CARD_KEYS="",
+            ),
+            check=True,
+        )
+        return result.stdout.strip()
+
+    first = key(tmp_path / "one")
+    assert len(first) == 43
+    assert key(tmp_path / "one") == first
+    assert key(tmp_path / "two") != first
+    assert (tmp_path / "one" / "card-keys.json").stat().st_mode & 0o077 == 0

@@ -1,13 +1,31 @@
 """The embedded default: SQLite, inline background work, development conveniences."""
 
+import base64
+import json
+import secrets
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import DATA_DIR, KASIPODAQ_CARD_KEYS, SECRET_KEY, env_bool
 
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = SECRET_KEY or "kasipodaq-local-development-key-not-for-production"
 (DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
-# A fixed key so that the demo's cards stay verifiable across restarts; it is
-# public in this file, so it signs nothing in production.
-KASIPODAQ_CARD_KEYS = KASIPODAQ_CARD_KEYS or [
-    {"id": "dev1", "private": "jaCMUNlLJCczNHxXxocCy5eQhCTWXmHNPO0Rq2DDCXI"}
-]
+
+
+def _own_card_keys(path: Path) -> list[dict[str, object]]:
+    """This install's signing key, made on its first start and kept in the data
+    folder, so that its cards stay verifiable across restarts and no other install
+    (nor anyone reading this file) can sign them."""
+    if path.exists():
+        keys: list[dict[str, object]] = json.loads(path.read_text(encoding="utf-8"))
+        return keys
+    seed = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
+    keys = [{"id": "local1", "private": seed}]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(keys), encoding="utf-8")
+    return keys
+
+
+KASIPODAQ_CARD_KEYS = KASIPODAQ_CARD_KEYS or _own_card_keys(DATA_DIR / "card-keys.json")

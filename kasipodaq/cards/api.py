@@ -14,7 +14,6 @@ from django.http import Http404, HttpResponse
 from ninja import Router, Schema, Status
 
 from kasipodaq.access.perms import Perm
-from kasipodaq.access.scoping import scope
 from kasipodaq.api.auth import ApiRequest
 from kasipodaq.api.schemas import READ_ERRORS, WRITE_ERRORS, Id
 from kasipodaq.core.dates import today
@@ -23,7 +22,7 @@ from kasipodaq.registry.selectors import access_person, access_unit
 
 from .models import Card, IssueRun, RevokeReason, RunStatus
 from .printing import card_png, verify_url
-from .selectors import card_in_force, cards_of
+from .selectors import access_run, card_in_force, cards_of
 from .services.issuing import issue_card, reissue_card, revoke_card
 from .services.printing import record_printed
 from .services.runs import start_issue_run
@@ -153,8 +152,9 @@ def revoke_member_card(request: ApiRequest, id: Id, payload: ReasonIn) -> Any:
     summary="Download",
 )
 def download_member_card(request: ApiRequest, id: Id) -> HttpResponse:
-    """The card in force as a PNG image; the download is audited."""
-    card = _in_force(access_person(request.auth, id))
+    """The card in force as a PNG image, for those who issue cards; the download
+    is audited."""
+    card = _in_force(access_person(request.auth, id, Perm.CARD_ISSUE))
     record_printed(actor=request.auth, cards=[card])
     response = HttpResponse(card_png(card), content_type="image/png")
     response["Cache-Control"] = "private, no-store"
@@ -172,8 +172,4 @@ def start_run(request: ApiRequest, payload: RunIn) -> Any:
 @router.get("/runs/{id}", response={200: RunOut, **READ_ERRORS}, summary="Read run")
 def read_run(request: ApiRequest, id: Id) -> Any:
     """A bulk issue's progress."""
-    run = scope(IssueRun.objects.all(), request.auth, Perm.CARD_ISSUE).filter(pk=id)
-    found = run.first()
-    if found is None:
-        raise Http404
-    return _run_out(found)
+    return _run_out(access_run(request.auth, id))

@@ -44,6 +44,8 @@ class RevokeReason(models.TextChoices):
     DAMAGED = "damaged", _("Damaged")
     DETAILS_CHANGED = "details_changed", _("Name or organization changed")
     WITHDRAWN = "withdrawn", _("Withdrawn by the union")
+    KEY_RETIRED = "key_retired", _("Its signing key was retired")
+    REPLACED = "replaced", _("Replaced by a new card")
 
 
 class Card(models.Model):
@@ -59,6 +61,14 @@ class Card(models.Model):
     )
     number = models.CharField(_("card number"), max_length=10)
     serial = models.PositiveSmallIntegerField(_("serial"))
+    # The membership it was issued under: it stays in force while that one, and
+    # those it was transferred into, go on (querysets.membership_ended).
+    membership = models.ForeignKey(
+        "registry.Membership",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
     # The primary organization printed on the card.
     org_unit = models.ForeignKey(
         "orgtree.OrgUnit", on_delete=models.PROTECT, related_name="+", db_index=False
@@ -95,6 +105,12 @@ class Card(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["number", "serial"], name="card_number_serial_unique"
+            ),
+            # A new card revokes the person's others: at most one can be in force.
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(revoked_on__isnull=True),
+                name="card_one_unrevoked_per_person",
             ),
             models.CheckConstraint(
                 condition=Q(revoked_on__isnull=True, revoke_reason="")

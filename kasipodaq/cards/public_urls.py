@@ -7,7 +7,7 @@ from . import public_views
 urlpatterns = [
     path("v/", public_views.check, name="card-check-home"),
     # Anything after v/ is a token to judge: garbage gets an answer, not a 404.
-    re_path(r"^v/(?P<token>.+)$", public_views.check, name="card-check"),
+    re_path(r"^v/(?P<token>[\s\S]+?)/?$", public_views.check, name="card-check"),
     path(
         ".well-known/kasipodaq-card-keys.json",
         public_views.public_keys,

@@ -7,6 +7,7 @@ client's checks per minute.
 
 from __future__ import annotations
 
+import ipaddress
 import time
 
 from django.conf import settings
@@ -71,10 +72,20 @@ def _page(context: dict[str, object], *, status: int) -> HttpResponse:
 
 
 def _client(request: HttpRequest) -> str:
-    """The client's address: from the header the proxy in front sets, if any."""
-    header = getattr(settings, "KASIPODAQ_CLIENT_ADDRESS_HEADER", "")
+    """Whom to count a check against: the client's address, from the header the
+    proxy in front sets if one is named — its last entry, the one the proxy wrote
+    (a client can put anything before it) — and an IPv6 client by its /64 network,
+    which one household or phone holds whole."""
+    header = settings.KASIPODAQ_CLIENT_ADDRESS_HEADER
     address = request.META.get(header, "") if header else ""
-    return address.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")
+    address = address.rsplit(",", 1)[-1].strip() or request.META.get("REMOTE_ADDR", "")
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def _union_name_now() -> str:

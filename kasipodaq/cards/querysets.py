@@ -14,15 +14,17 @@ if TYPE_CHECKING:
     from .models import Card  # noqa: F401 (quoted in the base class)
 
 
-def left_since_issue() -> Exists:
-    """Whether the holder has left the union since the card was issued.
-
-    A transfer ends one membership only to start the next the same day: the
-    member never left the union, so it does not count.
-    """
+def membership_ended(on: dt.date) -> Exists:
+    """Whether, by `on`, the holder has left the union since the card was issued:
+    the membership it was issued under, or a later one, ended other than by a
+    transfer. Dates alone would not do: a member who leaves and is admitted again
+    the same day holds a good new card, issued under the new membership, and a
+    leave recorded late, dated before the card, still ends it."""
     return Exists(
         Membership.objects.filter(
-            person_id=OuterRef("person_id"), left_on__gte=OuterRef("issued_on")
+            person_id=OuterRef("person_id"),
+            joined_on__gte=OuterRef("membership__joined_on"),
+            left_on__lte=on,
         ).exclude(leave_reason=LeaveReason.TRANSFER)
     )
 
@@ -38,7 +40,7 @@ class CardQuerySet(models.QuerySet["Card"]):
     def with_membership_state(self, on: dt.date) -> CardQuerySet:
         """Annotate what `standing.card_status` needs from the registry."""
         return self.annotate(
-            left_since_issue=left_since_issue(), member_that_day=member_on(on)
+            left_since_issue=membership_ended(on), member_that_day=member_on(on)
         )
 
     def in_force(self, on: dt.date) -> CardQuerySet:
@@ -47,7 +49,7 @@ class CardQuerySet(models.QuerySet["Card"]):
         from .keys import current_ring
 
         return self.filter(
-            ~left_since_issue(),
+            ~membership_ended(on),
             member_on(on),
             revoked_on__isnull=True,
             key_id__in=list(current_ring().public),

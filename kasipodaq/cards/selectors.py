@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Exists, OuterRef
+from django.http import Http404
 
 from kasipodaq.access.perms import Perm
 from kasipodaq.access.scoping import scope
@@ -96,3 +97,16 @@ def holder_of(user: Any, number: str) -> Person | None:
         .filter(card_number__number=number)
         .first()
     )
+
+
+def access_run(user: Any, pk: Any) -> IssueRun:
+    """A bulk issue the user may follow; else 404, as if it did not exist."""
+    run = (
+        scope(IssueRun.objects.all(), user, Perm.CARD_ISSUE)
+        .select_related("unit")
+        .filter(pk=pk)
+        .first()
+    )
+    if run is None:
+        raise Http404
+    return run

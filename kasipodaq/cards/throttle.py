@@ -1,16 +1,20 @@
 """Counting a client's requests per minute in the cache (Redis in production).
 
 A fixed window keyed by the minute. On Redis the count is one pipelined round
-trip (INCR, and EXPIRE only when the key is new); any other cache (the embedded
-default's memory) takes Django's add-then-incr.
+trip; any other cache (the embedded default's memory) takes Django's
+add-then-incr.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
 # A window's key outlives its minute a little, for clocks a little apart.
@@ -37,10 +41,16 @@ def _count(key: str) -> int:
 
 
 def _count_on_redis(redis_cache: RedisCache, key: str) -> int:
+    """SET … NX EX then INCR, pipelined: one round trip, any Redis version. Should
+    Redis fail, the check is let through (and logged) rather than refused."""
     stored = redis_cache.make_and_validate_key(key)
-    client = redis_cache._cache.get_client(stored, write=True)
-    pipeline = client.pipeline(transaction=False)
-    pipeline.incr(stored)
-    pipeline.expire(stored, KEY_SECONDS, nx=True)
-    count, _expiry_set = pipeline.execute()
+    try:
+        client = redis_cache._cache.get_client(stored, write=True)
+        pipeline = client.pipeline(transaction=False)
+        pipeline.set(stored, 0, ex=KEY_SECONDS, nx=True)
+        pipeline.incr(stored)
+        _created, count = pipeline.execute()
+    except RedisError:
+        logger.warning("the per-client count is unavailable", exc_info=True)
+        return 0
     return int(count)

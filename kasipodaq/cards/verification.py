@@ -1,10 +1,11 @@
 """What the public check of a card's QR token answers.
 
 The answer names the holder only by first name and the initial of the last name,
-with the organization, and only for a genuine token of a card we issued; it never
-takes or tells an IIN. A token that is not genuine — garbage, altered, or signed
-by a key unknown or retired — is `invalid`; a genuine token of a card that is no
-longer on record is `unknown`.
+with the organization, and only for a genuine token of a card in force (valid or
+suspended): a revoked card's answer names nobody. It never takes or tells an IIN.
+A token that is not genuine — garbage, altered, or signed by a key unknown or
+retired — is `invalid`; a genuine token of a card that is no longer on record is
+`unknown`.
 """
 
 from __future__ import annotations
@@ -57,15 +58,15 @@ class CardCheck:
 # One round trip with only what the page shows: the public check is the hottest
 # path of the product, and the ORM's query of the same (with_membership_state,
 # four models) cost several times the database's own work. Its two EXISTS are
-# querysets.left_since_issue and member_on, which tests/test_public.py holds to
+# querysets.membership_ended and member_on, which tests/test_public.py holds to
 # the same answers as the ORM's for every kind of card.
 CARD_SQL = """
 SELECT c.key_id, c.issued_on, c.revoked_on, c.person_id,
     p.first_name, p.last_name, u.name_ru, u.name_kk,
     EXISTS (
         SELECT 1 FROM registry_membership m
-        WHERE m.person_id = c.person_id AND m.left_on >= c.issued_on
-            AND m.leave_reason <> %s
+        WHERE m.person_id = c.person_id AND m.joined_on >= x.joined_on
+            AND m.left_on <= %s AND m.leave_reason <> %s
     ),
     EXISTS (
         SELECT 1 FROM registry_membership m
@@ -73,6 +74,7 @@ SELECT c.key_id, c.issued_on, c.revoked_on, c.person_id,
             AND (m.left_on IS NULL OR m.left_on > %s)
     )
 FROM cards_card c
+JOIN registry_membership x ON x.id = c.membership_id
 JOIN registry_person p ON p.id = c.person_id
 LEFT JOIN registry_membership cm ON cm.id = p.current_membership_id
 LEFT JOIN orgtree_orgunit u ON u.id = cm.org_unit_id
@@ -90,7 +92,7 @@ def check_token(token: str, *, on: dt.date) -> CardCheck:
     with connection.cursor() as cursor:
         cursor.execute(
             CARD_SQL,
-            [LeaveReason.TRANSFER.value, on, on, facts.number, facts.serial],
+            [on, LeaveReason.TRANSFER.value, on, on, facts.number, facts.serial],
         )
         row = cursor.fetchone()
     if row is None:
@@ -109,13 +111,20 @@ def check_token(token: str, *, on: dt.date) -> CardCheck:
         },
         on,
     )[0]
-    shown = status != CardStatus.REVOKED
+    if status == CardStatus.REVOKED:
+        # Whose card it was, and that they left, is nobody's business.
+        return CardCheck(
+            Verdict.REVOKED,
+            number=display(facts.number),
+            serial=facts.serial,
+            issued_on=facts.issued_on,
+        )
     return CardCheck(
         Verdict(status.value),
         first_name=first,
         last_initial=last[:1],
-        org_name_ru=(name_ru or "") if shown else "",
-        org_name_kk=(name_kk or "") if shown else "",
+        org_name_ru=name_ru or "",
+        org_name_kk=name_kk or "",
         number=display(facts.number),
         serial=facts.serial,
         issued_on=facts.issued_on,

@@ -32,13 +32,14 @@ from ..keys import current_ring
 from ..models import Card, MemberNumber
 from ..numbering import region_codes, take_numbers
 from ..tokens import CardFacts
-from .issuing import initials
+from .issuing import initials, revoke_stale_rows
 
 CHUNK = 5000
 CARD_FIELDS = (
     "person",
     "number",
     "serial",
+    "membership",
     "org_unit",
     "issued_on",
     "issued_at",
@@ -46,6 +47,17 @@ CARD_FIELDS = (
     "key_id",
     "token",
     "revoke_reason",
+)
+REVOKE_AUDIT_FIELDS = (
+    "at",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "person_id",
+    "before",
+    "after",
+    "note",
 )
 AUDIT_FIELDS = (
     "at",
@@ -76,6 +88,8 @@ def issue_missing_cards(
     """
     if actor is not None:
         policy.require(actor, Perm.CARD_ISSUE, unit=unit)
+    if current_ring().signing is None:
+        raise CardRefusal(_("No key to sign cards is configured."))
     on = timezone.localdate()
     person_ids = sorted(
         _lacking(on).in_subtree(unit).values_list("person_id", flat=True)
@@ -113,6 +127,7 @@ def _issue_chunk(
         .filter(_within(people))
         .values_list(
             "person_id",
+            "pk",
             "org_unit_id",
             "org_unit__code",
             "person__first_name",
@@ -121,20 +136,21 @@ def _issue_chunk(
     )
     if not rows:
         return 0
-    numbers = _numbers_for(rows, people, on)
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    loader = Loader()
+    _revoke_stale(loader, actor_id, {row[0] for row in rows}, on)
+    numbers = _numbers_for([(row[0], row[2]) for row in rows], people, on)
     serials = dict(
         Card.objects.filter(_within(people))
         .values("number")
         .annotate(last=Max("serial"))
         .values_list("number", "last")
     )
-    actor_id = actor.pk if getattr(actor, "pk", None) else None
     ring = current_ring()
-    if ring.signing is None:
-        raise CardRefusal(_("No key to sign cards is configured."))
+    assert ring.signing is not None  # issue_missing_cards checked it
     key_id, issued_at = ring.signing.key_id, timezone.now()
     cards = []
-    for person_id, unit_id, org_code, first_name, last_name in rows:
+    for person_id, membership_id, unit_id, org_code, first_name, last_name in rows:
         number = numbers[person_id]
         facts = CardFacts(
             number=number,
@@ -143,8 +159,9 @@ def _issue_chunk(
             org_code=org_code,
             initials=initials(first_name, last_name),
         )
-        cards.append((person_id, number, facts.serial, unit_id, ring.sign(facts)))
-    loader = Loader()
+        cards.append(
+            (person_id, number, facts.serial, membership_id, unit_id, ring.sign(facts))
+        )
     loader.insert(
         Card,
         CARD_FIELDS,
@@ -153,6 +170,7 @@ def _issue_chunk(
                 person_id,
                 number,
                 serial,
+                membership_id,
                 unit_id,
                 on,
                 issued_at,
@@ -161,13 +179,18 @@ def _issue_chunk(
                 token,
                 "",
             )
-            for person_id, number, serial, unit_id, token in cards
+            for person_id, number, serial, membership_id, unit_id, token in cards
         ),
     )
-    # COPY returns no keys: the rows just written are those of this moment.
-    card_ids = Card.objects.filter(_within(people), issued_at=issued_at).values_list(
-        "pk", "person_id", "number", "serial", "org_unit_id"
-    )
+    # COPY returns no keys: the new cards are read back by number and serial.
+    written = {(card[1], card[2]) for card in cards}
+    card_ids = [
+        row
+        for row in Card.objects.filter(
+            _within(people), issued_on=on, revoked_on__isnull=True
+        ).values_list("pk", "person_id", "number", "serial", "org_unit_id")
+        if (row[2], row[3]) in written
+    ]
     loader.insert(
         AuditEvent,
         AUDIT_FIELDS,
@@ -188,18 +211,39 @@ def _issue_chunk(
     return len(cards)
 
 
+def _revoke_stale(
+    loader: Loader, actor_id: int | None, person_ids: set[int], on: dt.date
+) -> None:
+    """The cards of these people that are no longer in force, marked revoked."""
+    at = timezone.now()
+    loader.insert(
+        AuditEvent,
+        REVOKE_AUDIT_FIELDS,
+        (
+            (
+                at,
+                actor_id,
+                AuditAction.CARD_REVOKED,
+                "card",
+                card_id,
+                person_id,
+                {"revoked_on": None},
+                {"revoked_on": on.isoformat(), "revoke_reason": reason},
+                "",
+            )
+            for card_id, person_id, _key, reason in revoke_stale_rows(person_ids, on)
+        ),
+    )
+
+
 def _numbers_for(
-    rows: list[tuple[int, int, str, str, str]], people: tuple[int, int], on: dt.date
+    rows: list[tuple[int, int]], people: tuple[int, int], on: dt.date
 ) -> dict[int, str]:
     """Each person's card number: theirs already, or a new one of their region."""
     numbers = dict(
         MemberNumber.objects.filter(_within(people)).values_list("person_id", "number")
     )
-    newcomers = [
-        (person_id, unit_id)
-        for person_id, unit_id, *_ in rows
-        if person_id not in numbers
-    ]
+    newcomers = [(p, unit_id) for p, unit_id in rows if p not in numbers]
     if not newcomers:
         return numbers
     units = OrgUnit.objects.filter(pk__in={u for _, u in newcomers}).only("pk", "path")

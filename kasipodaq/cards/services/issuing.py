@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -59,13 +60,13 @@ def sign_card(card: Card, *, first_name: str, last_name: str, org_code: str) -> 
 def issue_card(*, actor: Any, person: Person) -> Card:
     """Issue a card to a member who has none in force."""
     today = timezone.localdate()
-    person, unit = _lock_member(person, today)
-    policy.require(actor, Perm.CARD_ISSUE, unit=unit)
+    person, membership = _lock_member(person, today)
+    policy.require(actor, Perm.CARD_ISSUE, unit=membership.org_unit)
     if Card.objects.filter(person=person).in_force(today).exists():
         raise CardRefusal(
             _("This member already has a card in force: reissue it if it was lost.")
         )
-    return _issue(actor=actor, person=person, unit=unit, on=today)
+    return _issue(actor=actor, membership=membership, on=today)
 
 
 @transaction.atomic
@@ -74,11 +75,11 @@ def reissue_card(*, actor: Any, card: Card, reason: str) -> Card:
     if reason not in REISSUE_REASONS:
         raise CardRefusal(_("Choose why the card is reissued."), field="reason")
     today = timezone.localdate()
-    person, unit = _lock_member(card.person, today)
-    policy.require(actor, Perm.CARD_ISSUE, unit=unit)
+    _person, membership = _lock_member(card.person, today)
+    policy.require(actor, Perm.CARD_ISSUE, unit=membership.org_unit)
     old = _require_in_force(card, today)
     _revoke(actor=actor, card=old, reason=reason, on=today)
-    return _issue(actor=actor, person=person, unit=unit, on=today)
+    return _issue(actor=actor, membership=membership, on=today)
 
 
 @transaction.atomic
@@ -109,13 +110,11 @@ def issue_for_membership(*, actor: Any, membership: Membership) -> Card | None:
     today = timezone.localdate()
     for card in Card.objects.filter(person_id=membership.person_id).in_force(today):
         _revoke(actor=actor, card=card, reason=RevokeReason.DETAILS_CHANGED, on=today)
-    return _issue(
-        actor=actor, person=membership.person, unit=membership.org_unit, on=today
-    )
+    return _issue(actor=actor, membership=membership, on=today)
 
 
-def _lock_member(person: Person, today: dt.date) -> tuple[Person, OrgUnit]:
-    """The person, locked against a concurrent issue, and their organization."""
+def _lock_member(person: Person, today: dt.date) -> tuple[Person, Membership]:
+    """The person, locked against a concurrent issue, and their membership."""
     person = (
         Person.objects.select_for_update(of=("self",))
         .select_related("current_membership__org_unit")
@@ -124,7 +123,7 @@ def _lock_member(person: Person, today: dt.date) -> tuple[Person, OrgUnit]:
     membership = person.current_membership
     if membership is None or not membership.is_active_on(today):
         raise CardRefusal(_("Only a member of the union can hold a card."))
-    return person, membership.org_unit
+    return person, membership
 
 
 def _require_in_force(card: Card, today: dt.date) -> Card:
@@ -134,7 +133,11 @@ def _require_in_force(card: Card, today: dt.date) -> Card:
     return current
 
 
-def _issue(*, actor: Any, person: Person, unit: OrgUnit, on: dt.date) -> Card:
+def _issue(*, actor: Any, membership: Membership, on: dt.date) -> Card:
+    """A new card under `membership`; the person's older cards are revoked, so
+    that at most one is ever in force (a constraint holds it)."""
+    person, unit = membership.person, membership.org_unit
+    _revoke_stale(actor=actor, person_ids={person.pk}, on=on)
     number = MemberNumber.objects.filter(person=person).values_list(
         "number", flat=True
     ).first() or _assign_number(person, unit, on)
@@ -143,6 +146,7 @@ def _issue(*, actor: Any, person: Person, unit: OrgUnit, on: dt.date) -> Card:
         person=person,
         number=number,
         serial=(last_serial or 0) + 1,
+        membership=membership,
         org_unit=unit,
         issued_on=on,
         issued_by=actor if getattr(actor, "pk", None) else None,
@@ -181,3 +185,40 @@ def _revoke(*, actor: Any, card: Card, reason: str, on: dt.date) -> None:
         before={"revoked_on": None},
         after={"revoked_on": on.isoformat(), "revoke_reason": reason},
     )
+
+
+def revoke_stale_rows(
+    person_ids: set[int], on: dt.date
+) -> list[tuple[int, int, str, str]]:
+    """Mark revoked the cards of these people not yet marked (those no longer in
+    force: the membership ended, or the key retired); (card, person, key, reason)."""
+    trusted = current_ring().public
+    stale = [
+        (pk, person_id, key_id, _stale_reason(key_id, trusted))
+        for pk, person_id, key_id in Card.objects.filter(
+            person_id__in=person_ids, revoked_on__isnull=True
+        ).values_list("pk", "person_id", "key_id")
+    ]
+    for reason in {row[3] for row in stale}:
+        Card.objects.filter(pk__in=[r[0] for r in stale if r[3] == reason]).update(
+            revoked_on=on, revoke_reason=reason
+        )
+    return stale
+
+
+def _revoke_stale(*, actor: Any, person_ids: set[int], on: dt.date) -> None:
+    for card_id, person_id, _key, reason in revoke_stale_rows(person_ids, on):
+        record(
+            actor=actor,
+            action=AuditAction.CARD_REVOKED,
+            target=Card(pk=card_id),
+            person_id=person_id,
+            before={"revoked_on": None},
+            after={"revoked_on": on.isoformat(), "revoke_reason": reason},
+        )
+
+
+def _stale_reason(key_id: str, trusted: Mapping[str, object]) -> str:
+    if key_id in trusted:
+        return RevokeReason.REPLACED
+    return RevokeReason.KEY_RETIRED

@@ -50,6 +50,7 @@ def perform_run(run: IssueRun) -> IssueRun:
             status=RunStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
     else:
+        run.refresh_from_db(fields=["total"])
         IssueRun.objects.filter(pk=run.pk).update(
             status=RunStatus.DONE,
             issued=issued,

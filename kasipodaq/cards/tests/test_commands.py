@@ -16,7 +16,7 @@ from PIL import Image
 from kasipodaq.cards.keys import current_ring
 from kasipodaq.cards.models import Card
 from kasipodaq.cards.printing import verify_url
-from kasipodaq.cards.tokens import key_ring
+from kasipodaq.cards.tokens import key_ring, new_private_key_text
 from kasipodaq.registry.tests.factories import Tree
 
 
@@ -74,9 +74,9 @@ def test_verify_card_offline_with_the_published_keys(
     out = _run("verify_card", verify_url(card), "--public-keys", str(keys))
     assert "Genuine" in out
     assert card.display_number in out
-    forged = key_ring(
-        [{"id": card.key_id, "private": "jaCMUNlLJCczNHxXxocCy5eQhCTWXmHNPO0Rq2DDCXI"}]
-    ).sign(current_ring().verify(card.token)[1])
+    forged = key_ring([{"id": card.key_id, "private": new_private_key_text()}]).sign(
+        current_ring().verify(card.token)[1]
+    )
     with pytest.raises(CommandError, match="Not a genuine card: bad signature"):
         _run("verify_card", forged, "--public-keys", str(keys))
     with pytest.raises(CommandError, match="Not a genuine card"):

@@ -246,3 +246,92 @@ def test_retiring_a_key_revokes_its_cards_and_bulk_issue_replaces_them(
         (2, "t1", CardStatus.VALID),
         (1, "t2", CardStatus.REVOKED),
     ]
+
+
+def test_leaving_and_coming_back_the_same_day_gives_a_card_in_force(
+    tree: Tree,
+) -> None:
+    """Ended by mistake and admitted again at once: the new card is good."""
+    first = tree.admit(tree.primaries[0], joined_on=dt.date(2020, 1, 1))
+    today = timezone.localdate()
+    end_membership(
+        actor=tree.admin, membership=first, on=today, reason=LeaveReason.OWN_WISH
+    )
+    tree.admit(tree.primaries[0], joined_on=today, iin=first.person.iin)
+    statuses = [(c.serial, s) for c, s in cards_of(first.person, today)]
+    assert statuses == [(2, CardStatus.VALID), (1, CardStatus.REVOKED)]
+
+
+def test_a_leave_recorded_late_ends_the_card_even_after_a_silent_return(
+    tree: Tree,
+) -> None:
+    """The leave dated before the card was issued, and the member back through a
+    path that issues no card (an import): the old card stays revoked."""
+    from kasipodaq.registry.models import JoinMethod, Membership
+
+    today = timezone.localdate()
+    first = tree.admit(tree.primaries[0], joined_on=dt.date(2020, 1, 1))
+    end_membership(
+        actor=tree.admin,
+        membership=first,
+        on=today - dt.timedelta(days=3),
+        reason=LeaveReason.OWN_WISH,
+    )
+    again = Membership.objects.create(
+        person=first.person,
+        org_unit=tree.primaries[0],
+        joined_on=today - dt.timedelta(days=1),
+        category=first.category,
+        join_method=JoinMethod.IMPORT,
+    )
+    Person.objects.filter(pk=first.person_id).update(current_membership=again)
+    assert _status(first.person) == CardStatus.REVOKED
+
+
+def test_a_new_card_marks_every_older_one_revoked(tree: Tree, settings: object) -> None:
+    from kasipodaq.cards.services.bulk import issue_missing_cards
+
+    person = tree.admit(tree.primaries[0]).person
+    keys = settings.KASIPODAQ_CARD_KEYS  # type: ignore[attr-defined]
+    settings.KASIPODAQ_CARD_KEYS = [  # type: ignore[attr-defined]
+        {**k, "retired": k["id"] == "t2"} for k in keys
+    ]
+    issue_missing_cards(actor=None, unit=tree.central)
+    assert list(
+        Card.objects.filter(person=person).values_list("serial", "revoke_reason")
+    ) == [(2, ""), (1, RevokeReason.KEY_RETIRED)]
+    assert AuditEvent.objects.filter(
+        action=AuditAction.CARD_REVOKED, person_id=person.pk
+    ).exists()
+    # The key back in service changes nothing: one card is in force, the newest.
+    settings.KASIPODAQ_CARD_KEYS = keys  # type: ignore[attr-defined]
+    assert [s for _c, s in cards_of(person, timezone.localdate())] == [
+        CardStatus.VALID,
+        CardStatus.REVOKED,
+    ]
+
+
+def test_bulk_issue_audits_every_card_across_chunks(
+    tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kasipodaq.cards.services import bulk
+
+    people = [tree.admit(tree.primaries[i % 8]).person for i in range(7)]
+    Card.objects.all().delete()
+    monkeypatch.setattr(bulk, "CHUNK", 3)
+    progress: list[tuple[int, int]] = []
+    issued = bulk.issue_missing_cards(
+        actor=tree.admin,
+        unit=tree.central,
+        progress=lambda i, t: progress.append((i, t)),
+    )
+    assert issued == 7
+    assert progress == [(3, 7), (6, 7), (7, 7)]
+    cards = dict(Card.objects.values_list("pk", "person_id"))
+    audited = dict(
+        AuditEvent.objects.filter(
+            action=AuditAction.CARD_ISSUED, object_id__in=cards
+        ).values_list("object_id", "person_id")
+    )
+    assert audited == cards
+    assert set(cards.values()) == {p.pk for p in people}

@@ -12,12 +12,17 @@ from django.utils import timezone
 from kasipodaq.cards.keys import current_ring
 from kasipodaq.cards.models import Card, RevokeReason
 from kasipodaq.cards.services.issuing import reissue_card
-from kasipodaq.cards.tokens import CardFacts, _b64, _unb64, key_ring, public_key_from
+from kasipodaq.cards.tokens import (
+    CardFacts,
+    _b64,
+    _unb64,
+    key_ring,
+    new_private_key_text,
+    public_key_from,
+)
 from kasipodaq.registry.models import LeaveReason, Membership, Person
 from kasipodaq.registry.services.termination import end_membership
 from kasipodaq.registry.tests.factories import Tree
-
-FORGER_SEED = "jaCMUNlLJCczNHxXxocCy5eQhCTWXmHNPO0Rq2DDCXI"
 
 
 @pytest.fixture
@@ -77,6 +82,7 @@ def test_after_the_member_leaves_the_card_is_revoked(
     page = _text(_check(client, card.token, lang="en"))
     assert "The card is revoked" in page
     assert tree.primaries[0].name_ru not in page
+    assert "Айгерим" not in page  # whose card it was is nobody's business
 
 
 def test_a_replaced_card_is_revoked_and_its_successor_valid(
@@ -124,7 +130,7 @@ def test_tokens_of_unknown_or_retired_keys_are_not_genuine(
     client: Client, card: Card, settings: Any
 ) -> None:
     # A forger's own key, even under our key id, does not check out.
-    forged = _forged(card, FORGER_SEED, card.key_id)
+    forged = _forged(card, new_private_key_text(), card.key_id)
     assert "Not a genuine card" in _text(_check(client, forged, lang="en"))
     # Once the key that signed the card is retired, its cards stop checking out.
     settings.KASIPODAQ_CARD_KEYS = [
@@ -186,6 +192,53 @@ def test_the_client_address_comes_from_the_proxy_header_when_set(
     ]
 
 
+def test_a_forwarded_for_header_counts_its_last_entry_the_proxys(
+    client: Client, card: Card, settings: Any
+) -> None:
+    settings.KASIPODAQ_CARD_CHECKS_PER_MINUTE = 2
+    settings.KASIPODAQ_CLIENT_ADDRESS_HEADER = "HTTP_X_FORWARDED_FOR"
+    answers = [
+        client.get(
+            f"/v/{card.token}", HTTP_X_FORWARDED_FOR=f"10.9.9.{n}, 203.0.113.7"
+        ).status_code
+        for n in range(3)
+    ]
+    assert answers == [200, 200, 429]
+
+
+def test_an_ipv6_client_is_counted_by_its_network(
+    client: Client, card: Card, settings: Any
+) -> None:
+    settings.KASIPODAQ_CARD_CHECKS_PER_MINUTE = 1
+    first = Client(REMOTE_ADDR="2001:db8:1:2::1").get(f"/v/{card.token}")
+    same_net = Client(REMOTE_ADDR="2001:db8:1:2::ffff").get(f"/v/{card.token}")
+    other_net = Client(REMOTE_ADDR="2001:db8:1:3::1").get(f"/v/{card.token}")
+    assert [first.status_code, same_net.status_code, other_net.status_code] == [
+        200,
+        429,
+        200,
+    ]
+
+
+def test_a_token_with_a_newline_or_a_trailing_slash_gets_an_answer(
+    client: Client, card: Card
+) -> None:
+    assert "Not a genuine card" in _text(client.get("/v/abc%0Adef?lang=en"))
+    assert "The card is valid" in _text(client.get(f"/v/{card.token}/?lang=en"))
+
+
+def test_without_redis_the_check_still_answers(
+    client: Client, card: Card, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.cache.backends.redis import RedisCache
+
+    from kasipodaq.cards import throttle
+
+    nowhere = RedisCache("redis://127.0.0.1:1/0", {})  # nothing listens there
+    monkeypatch.setattr(throttle, "caches", {"default": nowhere})
+    assert "The card is valid" in _text(_check(client, card.token, lang="en"))
+
+
 def test_the_bare_address_explains_itself(client: Client, db: None) -> None:
     response = client.get("/v/", {"lang": "en"})
     assert response.status_code == 200
@@ -230,8 +283,9 @@ def _current(person: Person) -> Membership:
 def test_the_public_query_agrees_with_the_orm_on_every_kind_of_card(
     tree: Tree, settings: Any
 ) -> None:
-    """valid, left, transferred, returned after leaving, revoked by hand, replaced
-    and suspended: the public check's own SQL reads each as the ORM does."""
+    """valid, left, transferred, returned after leaving (years later and the same
+    day), revoked by hand, replaced and suspended: the public check's own SQL
+    reads each as the ORM does."""
     from kasipodaq.cards.selectors import statuses
     from kasipodaq.cards.services.issuing import revoke_card, sign_card
     from kasipodaq.cards.verification import check_token
@@ -268,6 +322,11 @@ def test_the_public_query_agrees_with_the_orm_on_every_kind_of_card(
     tree.admit(
         tree.primaries[2], joined_on=dt.date(2021, 1, 1), iin=returned.person.iin
     )
+    same_day = tree.admit(tree.primaries[3], joined_on=dt.date(2020, 1, 1))
+    end_membership(
+        actor=tree.admin, membership=same_day, on=today, reason=LeaveReason.OWN_WISH
+    )
+    tree.admit(tree.primaries[3], joined_on=today, iin=same_day.person.iin)
     withdrawn = tree.admit(tree.primaries[3])
     revoke_card(
         actor=tree.admin,

@@ -350,3 +350,36 @@ def test_a_card_number_of_another_district_reads_like_none(
         return text[text.index("<main") : text.index("</main>")].replace(typed, "N")
 
     assert main(theirs, number) == main(nobody, make_number("75", 9999))
+
+
+def test_readers_without_the_card_right_cannot_download_a_working_card(
+    tree: Tree, person: Person
+) -> None:
+    from kasipodaq.api.tests.client import api_as
+
+    for role, unit in (
+        (Role.AUDITOR, tree.central),
+        (Role.ACCOUNTANT, tree.districts[0]),
+        (Role.LEGAL_INSPECTOR, tree.districts[0]),
+    ):
+        reader = grant(role, unit)
+        page = _signed_in(reader).get(reverse("members:detail", args=[person.pk]))
+        assert reverse("cards:image", args=[person.pk]) not in page.content.decode()
+        assert (
+            _signed_in(reader).get(reverse("cards:image", args=[person.pk])).status_code
+            == 404
+        )
+        answer = api_as(reader).client.get(
+            f"/api/v1/cards/members/{person.pk}/card.png"
+        )
+        assert answer.status_code == 404
+    assert not AuditEvent.objects.filter(action=AuditAction.CARD_PRINTED).exists()
+
+
+@pytest.mark.parametrize("part", ["0", "-1", "99999999999999999999", "x", "２"])
+def test_a_sheet_part_that_is_no_part_is_404(tree: Tree, part: str) -> None:
+    tree.admit(tree.primaries[0])
+    response = _signed_in(tree.admin).get(
+        reverse("cards:sheet", args=[tree.primaries[0].pk]), {"part": part}
+    )
+    assert response.status_code == 404

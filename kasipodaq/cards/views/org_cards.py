@@ -12,14 +12,12 @@ from django.views import View
 
 from kasipodaq.access import policy
 from kasipodaq.access.perms import Perm
-from kasipodaq.access.scoping import scope
 from kasipodaq.core.dates import today
 from kasipodaq.core.errors import DomainError, PermissionRefused
 from kasipodaq.registry.selectors import access_unit
 
-from ..models import IssueRun
 from ..printing import cards_pdf
-from ..selectors import cards_in_force_under, runs_of, subtree_counts
+from ..selectors import access_run, cards_in_force_under, runs_of, subtree_counts
 from ..services.printing import record_printed
 from ..services.runs import start_issue_run
 
@@ -62,14 +60,7 @@ class IssueRunView(LoginRequiredMixin, View):
     """A bulk issue's progress; the page refreshes itself until the run ends."""
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        run = (
-            scope(IssueRun.objects.all(), request.user, Perm.CARD_ISSUE)
-            .select_related("unit")
-            .filter(pk=pk)
-            .first()
-        )
-        if run is None:
-            raise Http404
+        run = access_run(request.user, pk)
         return render(request, "cards/run.html", {"run": run, "unit": run.unit})
 
 
@@ -89,10 +80,12 @@ class CardSheetView(LoginRequiredMixin, View):
         unit = access_unit(request.user, pk, Perm.CARD_ISSUE)
         if not policy.has_perm(request.user, Perm.MEMBER_VIEW, unit=unit):
             raise Http404
-        try:
-            part = max(1, int(request.GET.get("part", "1")))
-        except ValueError:
-            part = 1
+        asked = request.GET.get("part", "1")
+        part = (
+            int(asked) if asked.isascii() and asked.isdigit() and len(asked) < 7 else 0
+        )
+        if part < 1:
+            raise Http404
         cards = cards_in_force_under(
             unit, today(), start=(part - 1) * SHEET_CARDS, limit=SHEET_CARDS
         )

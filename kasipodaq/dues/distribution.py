@@ -1,8 +1,14 @@
-"""Who receives which share of a payment: the regulation in force, and the units."""
+"""Who receives which share of a payment: the regulation in force, and the units.
+
+A `Plan` is worked out once per primary organization and date (two queries), then
+applied to any number of payments collected there, in Python: a payroll list of
+100,000 lines needs a plan per organization, not per line.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from kasipodaq.orgtree.models import Level, OrgUnit
 from kasipodaq.orgtree.paths import ancestor_ids
@@ -16,6 +22,25 @@ LEVELS: tuple[str, ...] = (
     Level.REGION.value,
     Level.CENTRAL.value,
 )
+# Nearest the root first: a level missing in a chain gives its share upwards.
+_HEIGHT = {level: i for i, level in enumerate(reversed(LEVELS))}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The receiving units of a primary organization's payments, with their level
+    and weight (hundredths of a percent)."""
+
+    shares: tuple[tuple[int, str, int], ...]
+
+    def apply(self, amount_tiyn: int) -> list[tuple[int, str, int]]:
+        """(unit id, level, tiyn) of each share of a payment; they add up to it."""
+        parts = split(amount_tiyn, [weight for _u, _l, weight in self.shares])
+        return [
+            (unit_id, level, part)
+            for (unit_id, level, _w), part in zip(self.shares, parts, strict=True)
+            if part
+        ]
 
 
 def shares_for(unit: OrgUnit, on: dt.date) -> dict[str, int]:
@@ -34,36 +59,33 @@ def shares_for(unit: OrgUnit, on: dt.date) -> dict[str, int]:
     return {level: bp for level, bp in rule.shares.items() if bp}
 
 
-def split_payment(
-    amount_tiyn: int, primary: OrgUnit, on: dt.date
-) -> list[tuple[OrgUnit, str, int]]:
-    """(unit, level, tiyn) for each share of a payment collected at `primary`.
-
-    A level missing above the primary organization (no district, say) passes its
-    share up to the nearest unit above; the parts add up to the payment exactly.
-    """
+def plan_for(primary: OrgUnit, on: dt.date) -> Plan:
+    """The plan of payments collected at `primary` on `on`. A level missing above
+    it (no district, say) passes its share to the nearest unit above."""
     shares = shares_for(primary, on)
     ancestors = {
-        u.pk: u for u in OrgUnit.objects.filter(pk__in=ancestor_ids(primary.path))
+        u.pk: u
+        for u in OrgUnit.objects.filter(pk__in=ancestor_ids(primary.path)).only(
+            "pk", "level"
+        )
     }
     chain = [ancestors[pk] for pk in ancestor_ids(primary.path)]  # root first
-    levels = [level for level in LEVELS if level in shares]
-    parts = split(amount_tiyn, [shares[level] for level in levels])
-    credited: dict[int, tuple[OrgUnit, str, int]] = {}
-    for level, part in zip(levels, parts, strict=True):
+    merged: dict[int, tuple[str, int]] = {}
+    for level in LEVELS:
+        if level not in shares:
+            continue
         unit = _receiver(chain, level)
-        _unit, first_level, before = credited.get(unit.pk, (unit, level, 0))
-        credited[unit.pk] = (unit, first_level, before + part)
-    return [entry for entry in credited.values() if entry[2]]
+        first_level, weight = merged.get(unit.pk, (level, 0))
+        merged[unit.pk] = (first_level, weight + shares[level])
+    return Plan(tuple((unit_id, lv, w) for unit_id, (lv, w) in merged.items()))
 
 
 def _receiver(chain: list[OrgUnit], level: str) -> OrgUnit:
     """The unit of `level` in the chain, or the nearest one above where it would be."""
-    order = {lv: i for i, lv in enumerate(reversed(LEVELS))}  # central 0 … primary 3
     found = chain[0]
     for unit in chain:
         if unit.level == level:
             return unit
-        if order.get(unit.level, len(LEVELS)) < order[level]:
+        if _HEIGHT.get(unit.level, len(LEVELS)) < _HEIGHT[level]:
             found = unit
     return found

@@ -15,7 +15,7 @@ from kasipodaq.audit.models import AuditAction
 from kasipodaq.audit.recording import record
 from kasipodaq.registry.models import Person
 
-from ..distribution import split_payment
+from ..distribution import plan_for
 from ..errors import DuesRefusal
 from ..models import LedgerEntry, Payment, PaymentMethod
 from ..money import to_tenge
@@ -82,12 +82,12 @@ def record_payment(
     LedgerEntry.objects.bulk_create(
         LedgerEntry(
             payment=payment,
-            unit=receiver,
+            unit_id=receiver,
             level=level,
             amount_tiyn=part,
             booked_on=paid_on,
         )
-        for receiver, level, part in split_payment(amount_tiyn, unit, paid_on)
+        for receiver, level, part in plan_for(unit, paid_on).apply(amount_tiyn)
     )
     record(
         actor=actor,

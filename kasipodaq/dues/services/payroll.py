@@ -1,0 +1,287 @@
+"""Recording an employer's payroll list: every line a payment, matched to charges.
+
+The whole list is checked before anything is written: a line that cannot be read,
+a duplicate line, a month to come, an absurd amount, or (unless only the matched
+lines are asked for) an IIN of nobody the user keeps — and the list is refused,
+with every problem named, and nothing recorded. The same file is never recorded
+twice (its SHA-256). A good list is written set-based: payments, their shares
+per level, their audit rows and the lines with how each compares to the month's
+charge, by COPY (executemany on SQLite), in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kasipodaq.access.perms import Perm
+from kasipodaq.access.policy import subtree_roots
+from kasipodaq.access.scoping import scope_q
+from kasipodaq.audit.models import AuditAction, AuditEvent
+from kasipodaq.core.errors import PermissionRefused
+from kasipodaq.core.loading import Loader
+from kasipodaq.orgtree.models import OrgUnit
+from kasipodaq.registry.models import Person
+
+from ..distribution import Plan, plan_for
+from ..errors import DuesRefusal
+from ..models import (
+    Charge,
+    LedgerEntry,
+    LineOutcome,
+    Payment,
+    PaymentMethod,
+    PayrollLine,
+    PayrollList,
+    PayrollStatus,
+)
+from ..money import to_tenge
+from ..months import month_of
+from ..payroll_file import Line, Problem, read_lines
+from .payments import LARGEST_PAYMENT_TIYN
+
+PROBLEMS_KEPT = 500
+LOOKUP_CHUNK = 5000
+
+
+def import_payroll(
+    *, actor: Any, path: Path, original_name: str, matched_only: bool = False
+) -> PayrollList:
+    """Check and record a payroll list; a refused one is kept with its problems.
+
+    ``actor`` None is the command line, which may record for anyone.
+    """
+    if actor is not None and not subtree_roots(actor, Perm.DUES_MANAGE):
+        raise PermissionRefused(_("You have no right to do this here."))
+    digest = _sha256(path)
+    earlier = PayrollList.objects.filter(
+        sha256=digest, status=PayrollStatus.IMPORTED
+    ).first()
+    if earlier is not None:
+        raise DuesRefusal(
+            _(
+                "This list was already recorded on %(date)s (list %(id)s): it is "
+                "not recorded again."
+            )
+            % {"date": timezone.localtime(earlier.uploaded_at).date(), "id": earlier.pk}
+        )
+    today = timezone.localdate()
+    lines, problems = read_lines(
+        path, latest_month=month_of(today), largest_tiyn=LARGEST_PAYMENT_TIYN
+    )
+    members = _members(actor, {line.iin for line in lines})
+    unknown = [line for line in lines if line.iin not in members]
+    if unknown and not matched_only:
+        problems += [
+            Problem(line.number, _("IIN"), _("No member you keep has this IIN."))
+            for line in unknown
+        ]
+    payroll = PayrollList(
+        original_name=original_name[:255],
+        sha256=digest,
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+        lines=len(lines) + len({p.line for p in problems}),
+    )
+    if problems:
+        payroll.status = PayrollStatus.REFUSED
+        payroll.problems = [
+            p.as_json() for p in sorted(problems, key=lambda p: p.line)[:PROBLEMS_KEPT]
+        ]
+        payroll.save()
+        return payroll
+    with transaction.atomic():
+        payroll.status = PayrollStatus.IMPORTED
+        payroll.save()
+        _record(payroll, actor, lines, members, today)
+    return payroll
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _members(actor: Any, iins: set[str]) -> dict[str, tuple[int, int]]:
+    """IIN → (person, primary organization) of the people the actor keeps."""
+    people = Person.objects.filter(current_membership__isnull=False)
+    if actor is not None:
+        allowed = scope_q(
+            actor, Perm.DUES_MANAGE, field="current_membership__org_unit__path"
+        )
+        people = people.filter(allowed) if allowed is not None else people.none()
+    found: dict[str, tuple[int, int]] = {}
+    ordered = sorted(iins)
+    for start in range(0, len(ordered), LOOKUP_CHUNK):
+        for iin, pk, unit_id in people.filter(
+            iin__in=ordered[start : start + LOOKUP_CHUNK]
+        ).values_list("iin", "pk", "current_membership__org_unit_id"):
+            found[iin] = (pk, unit_id)
+    return found
+
+
+def _record(
+    payroll: PayrollList,
+    actor: Any,
+    lines: list[Line],
+    members: dict[str, tuple[int, int]],
+    today: dt.date,
+) -> None:
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    now = timezone.now()
+    paid = [line for line in lines if line.iin in members]
+    loader = Loader()
+    loader.insert(
+        Payment,
+        (
+            "person",
+            "amount_tiyn",
+            "method",
+            "reference",
+            "month",
+            "paid_on",
+            "org_unit",
+            "recorded_by",
+            "recorded_at",
+        ),
+        (
+            (
+                members[line.iin][0],
+                line.amount_tiyn,
+                PaymentMethod.PAYROLL,
+                f"{payroll.pk}:{line.number}",
+                line.month,
+                today,
+                members[line.iin][1],
+                actor_id,
+                now,
+            )
+            for line in paid
+        ),
+    )
+    payment_of = {
+        int(reference.split(":")[1]): pk
+        for pk, reference in Payment.objects.filter(
+            method=PaymentMethod.PAYROLL, reference__startswith=f"{payroll.pk}:"
+        ).values_list("pk", "reference")
+    }
+    plans = _plans({members[line.iin][1] for line in paid}, today)
+    loader.insert(
+        LedgerEntry,
+        ("payment", "unit", "level", "amount_tiyn", "booked_on"),
+        (
+            (payment_of[line.number], unit_id, level, part, today)
+            for line in paid
+            for unit_id, level, part in plans[members[line.iin][1]].apply(
+                line.amount_tiyn
+            )
+        ),
+    )
+    loader.insert(
+        AuditEvent,
+        (
+            "at",
+            "actor",
+            "action",
+            "object_type",
+            "object_id",
+            "person_id",
+            "after",
+            "note",
+        ),
+        (
+            (
+                now,
+                actor_id,
+                AuditAction.DUES_PAID,
+                "payment",
+                payment_of[line.number],
+                members[line.iin][0],
+                {
+                    "amount": str(to_tenge(line.amount_tiyn)),
+                    "method": PaymentMethod.PAYROLL.value,
+                    "month": line.month.isoformat(),
+                    "payroll": payroll.pk,
+                },
+                "",
+            )
+            for line in paid
+        ),
+    )
+    charged = _charges([(members[line.iin][0], line.month) for line in paid])
+    loader.insert(
+        PayrollLine,
+        (
+            "payroll",
+            "line",
+            "iin",
+            "month",
+            "amount_tiyn",
+            "person",
+            "charged_tiyn",
+            "outcome",
+        ),
+        (_line_row(payroll.pk, line, members.get(line.iin), charged) for line in lines),
+    )
+    payroll.paid = len(paid)
+    payroll.total_tiyn = sum(line.amount_tiyn for line in paid)
+    payroll.save(update_fields=["paid", "total_tiyn"])
+
+
+def _plans(unit_ids: Iterable[int], on: dt.date) -> dict[int, Plan]:
+    units = OrgUnit.objects.filter(pk__in=list(unit_ids)).only("pk", "path", "level")
+    return {unit.pk: plan_for(unit, on) for unit in units}
+
+
+def _charges(keys: list[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], int]:
+    wanted = set(keys)
+    people = sorted({person for person, _month in keys})
+    months = sorted({month for _person, month in keys})
+    found: dict[tuple[int, dt.date], int] = {}
+    for start in range(0, len(people), LOOKUP_CHUNK):
+        for person, month, amount in Charge.objects.filter(
+            person_id__in=people[start : start + LOOKUP_CHUNK], month__in=months
+        ).values_list("person_id", "month", "amount_tiyn"):
+            if (person, month) in wanted:
+                found[(person, month)] = amount
+    return found
+
+
+def _line_row(
+    payroll_id: int,
+    line: Line,
+    member: tuple[int, int] | None,
+    charged: dict[tuple[int, dt.date], int],
+) -> tuple[object, ...]:
+    if member is None:
+        outcome, person, charge = LineOutcome.UNKNOWN, None, None
+    else:
+        person = member[0]
+        charge = charged.get((person, line.month))
+        if charge is None:
+            outcome = LineOutcome.NOT_CHARGED
+        elif line.amount_tiyn > charge:
+            outcome = LineOutcome.OVER
+        elif line.amount_tiyn < charge:
+            outcome = LineOutcome.UNDER
+        else:
+            outcome = LineOutcome.EXACT
+    return (
+        payroll_id,
+        line.number,
+        line.iin,
+        line.month,
+        line.amount_tiyn,
+        person,
+        charge,
+        outcome,
+    )

@@ -12,5 +12,6 @@ urlpatterns = [
     path("reports/", include("kasipodaq.reporting.urls")),
     path("api/v1/", include("kasipodaq.api.urls")),
     path("cards/", include("kasipodaq.cards.urls")),
+    path("dues/", include("kasipodaq.dues.urls")),
     path("", include("kasipodaq.cards.public_urls")),
 ]

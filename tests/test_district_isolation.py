@@ -39,6 +39,8 @@ from kasipodaq.api.v1 import api
 from kasipodaq.audit.models import AuditAction, AuditEvent
 from kasipodaq.cards.models import Card, IssueRun, MemberNumber
 from kasipodaq.core.dates import today
+from kasipodaq.dues.models import Charge, Payment, PayrollList
+from kasipodaq.dues.services.cash import record_cash
 from kasipodaq.orgtree.models import (
     EmployeeCount,
     Employer,
@@ -71,17 +73,21 @@ MEMBERS = 1500
 API_PREFIX = "/api/v1"
 
 # The staff pages, by URL namespace, and what the `pk` of their path names.
-STAFF_NAMESPACES = ("members", "orgs", "audit", "reports", "cards")
+STAFF_NAMESPACES = ("members", "orgs", "audit", "reports", "cards", "dues")
 PK_KIND_BY_NAMESPACE = {
     "members": "person",
     "orgs": "unit",
     "reports": "report",
     "cards": "person",
+    "dues": "unit",
 }
 PK_KIND_BY_NAME = {
     "cards:org": "unit",
     "cards:sheet": "unit",
     "cards:run": "run",
+    "dues:payroll": "payroll",
+    "dues:cash": "person",
+    "dues:receipt": "payment",
     "audit:person": "person",
     "audit:user": "user",
     "reports:campaign": "campaign",
@@ -412,6 +418,14 @@ def demo(db: None) -> Demo:
             "form": list(ReportForm.objects.order_by("pk")[:2]),
             "version": list(FormVersion.objects.order_by("pk")[:2]),
             "run": [IssueRun.objects.create(unit=unit) for unit in units],
+            "payroll": [
+                PayrollList.objects.create(unit=unit, sha256=str(unit.pk))
+                for unit in units
+            ],
+            "payment": [
+                record_cash(actor=None, person=person, amount_tiyn=100, paid_on=today())
+                for person in people
+            ],
         },
         report=Report.objects.get(campaign=campaign, unit=primaries[0]),
         campaign=campaign,
@@ -427,6 +441,8 @@ def demo(db: None) -> Demo:
             "form": _last_pk(ReportForm.objects) + 1000,
             "version": _last_pk(FormVersion.objects) + 1000,
             "run": _last_pk(IssueRun.objects) + 1000,
+            "payroll": _last_pk(PayrollList.objects) + 1000,
+            "payment": _last_pk(Payment.objects) + 1000,
         },
     )
 
@@ -451,6 +467,10 @@ def _own(demo: Demo, kind: str) -> Any:
         "form": demo.campaign.form,
         "version": demo.draft,
         "run": IssueRun.objects.create(unit=demo.primary),
+        "payroll": PayrollList.objects.create(unit=demo.primary, sha256="own"),
+        "payment": record_cash(
+            actor=None, person=demo.member, amount_tiyn=100, paid_on=today()
+        ),
     }[kind]
 
 
@@ -471,6 +491,9 @@ def _state() -> dict[str, Any]:
         "cards": list(Card.objects.order_by("pk").values()),
         "member_numbers": MemberNumber.objects.count(),
         "card_runs": list(IssueRun.objects.order_by("pk").values()),
+        "charges": list(Charge.objects.order_by("pk").values()),
+        "payments": Payment.objects.count(),
+        "payroll_lists": PayrollList.objects.count(),
     }
 
 

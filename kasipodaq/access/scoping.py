@@ -12,6 +12,7 @@ from operator import or_
 from typing import Any, TypeVar
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from kasipodaq.orgtree.querysets import subtree_filter
 
@@ -36,3 +37,15 @@ def scope_q(user: Any, perm: Perm, *, field: str) -> Q | None:
     if not roots:
         return None
     return reduce(or_, (subtree_filter(field, root) for root in roots))
+
+
+def get_scoped(queryset: QS, user: Any, perm: Perm, pk: Any) -> Any:
+    """The row `pk` of `queryset` if it lies where `user` holds `perm`; else 404,
+    the same answer as for a row that does not exist."""
+    try:
+        found = scope(queryset, user, perm).filter(pk=pk).first()
+    except (ValueError, TypeError):
+        found = None
+    if found is None:
+        raise Http404
+    return found

@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Exists, OuterRef
-from django.http import Http404
 
 from kasipodaq.access.perms import Perm
-from kasipodaq.access.scoping import scope
+from kasipodaq.access.scoping import get_scoped, scope
 from kasipodaq.orgtree.models import OrgUnit
 from kasipodaq.registry.models import Membership, Person
 
@@ -101,12 +100,7 @@ def holder_of(user: Any, number: str) -> Person | None:
 
 def access_run(user: Any, pk: Any) -> IssueRun:
     """A bulk issue the user may follow; else 404, as if it did not exist."""
-    run = (
-        scope(IssueRun.objects.all(), user, Perm.CARD_ISSUE)
-        .select_related("unit")
-        .filter(pk=pk)
-        .first()
+    run: IssueRun = get_scoped(
+        IssueRun.objects.select_related("unit"), user, Perm.CARD_ISSUE, pk
     )
-    if run is None:
-        raise Http404
     return run

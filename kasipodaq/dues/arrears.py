@@ -3,37 +3,46 @@
 Payments settle the oldest charges first, whatever month they name: a member's
 months overdue on a day are the charged months already over whose dues their
 payments, taken in order of the months, have not yet covered. One query with a
-running sum, the same on both databases.
+running sum, the same on both databases, for given people or for a subtree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
+from typing import Any
 
 from django.db import connection
+
+from kasipodaq.orgtree.paths import upper_bound
 
 from .months import month_of
 
 OVERDUE_SQL = """
-SELECT owed.person_id, COUNT(*)
+SELECT owed.person_id, COUNT(*) AS months
 FROM (
     SELECT c.person_id,
         SUM(c.amount_tiyn) OVER (
             PARTITION BY c.person_id ORDER BY c.month
             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
         ) AS running
-    FROM dues_charge c
-    WHERE c.person_id IN ({people}) AND c.month < %s AND c.amount_tiyn > 0
+    FROM dues_charge c {people}
+    WHERE c.month < %(month)s AND c.amount_tiyn > 0 AND {chosen}
 ) owed
 LEFT JOIN (
-    SELECT p.person_id, SUM(p.amount_tiyn) AS paid
-    FROM dues_payment p WHERE p.person_id IN ({people})
-    GROUP BY p.person_id
+    SELECT c.person_id, SUM(c.amount_tiyn) AS paid
+    FROM dues_payment c {people}
+    WHERE {chosen}
+    GROUP BY c.person_id
 ) paid ON paid.person_id = owed.person_id
 WHERE owed.running > COALESCE(paid.paid, 0)
 GROUP BY owed.person_id
 """
+# The people of a subtree: those whose record lies under a path.
+_UNDER = """
+    JOIN registry_person p ON p.id = c.person_id
+    JOIN registry_membership m ON m.id = p.current_membership_id
+    JOIN orgtree_orgunit u ON u.id = m.org_unit_id"""
 
 
 def months_overdue(person_ids: Collection[int], on: dt.date) -> dict[int, int]:
@@ -42,10 +51,28 @@ def months_overdue(person_ids: Collection[int], on: dt.date) -> dict[int, int]:
     ids = [int(pk) for pk in person_ids]
     if not ids:
         return {}
-    marks = ", ".join(["%s"] * len(ids))
+    params: dict[str, Any] = {f"p{i}": pk for i, pk in enumerate(ids)}
+    chosen = "c.person_id IN ({})".format(
+        ", ".join(f"%(p{i})s" for i in range(len(ids)))
+    )
+    return dict(_overdue(OVERDUE_SQL.format(people="", chosen=chosen), params, on))
+
+
+def overdue_under(path: str, on: dt.date, *, limit: int) -> list[tuple[int, int]]:
+    """(person, months overdue) of the members whose record lies under `path`,
+    the longest overdue first, at most `limit` of them."""
+    sql = OVERDUE_SQL.format(
+        people=_UNDER, chosen="u.path >= %(low)s AND u.path < %(high)s"
+    )
+    rows = _overdue(
+        f"{sql} ORDER BY months DESC, owed.person_id LIMIT %(limit)s",
+        {"low": path, "high": upper_bound(path), "limit": limit},
+        on,
+    )
+    return rows
+
+
+def _overdue(sql: str, params: dict[str, Any], on: dt.date) -> list[tuple[int, int]]:
     with connection.cursor() as cursor:
-        cursor.execute(
-            OVERDUE_SQL.format(people=marks),
-            [*ids, month_of(on), *ids],
-        )
-        return {int(person): int(months) for person, months in cursor.fetchall()}
+        cursor.execute(sql, {**params, "month": month_of(on)})
+        return [(int(person), int(months)) for person, months in cursor.fetchall()]

@@ -1,13 +1,14 @@
 """Who receives which share of a payment: the regulation in force, and the units.
 
-A `Plan` is worked out once per primary organization and date (two queries), then
-applied to any number of payments collected there, in Python: a payroll list of
-100,000 lines needs a plan per organization, not per line.
+A `Plan` is worked out per primary organization and date — for any number of them
+from two queries — then applied to any number of payments collected there, in
+Python: a payroll list of 100,000 lines needs no query per line or organization.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kasipodaq.orgtree.models import Level, OrgUnit
@@ -22,6 +23,8 @@ LEVELS: tuple[str, ...] = (
     Level.REGION.value,
     Level.CENTRAL.value,
 )
+# Above this many units in the chains, all the tree's units are read at once.
+MANY_UNITS = 5000
 # Nearest the root first: a level missing in a chain gives its share upwards.
 _HEIGHT = {level: i for i, level in enumerate(reversed(LEVELS))}
 
@@ -43,49 +46,57 @@ class Plan:
         ]
 
 
-def shares_for(unit: OrgUnit, on: dt.date) -> dict[str, int]:
-    """The shares (hundredths of a percent) by level for members of `unit` on `on`:
-    the regulation of the nearest unit above it that has one in force."""
-    chain = ancestor_ids(unit.path)
-    rules = {
-        rule.unit_id: rule
-        for rule in DistributionRule.objects.filter(
-            unit_id__in=chain, valid_from__lte=on
-        ).order_by("valid_from")
-    }
-    rule = next((rules[a] for a in reversed(chain) if a in rules), None)
-    if rule is None:  # until a regulation is set, all stays with the primary
-        return {Level.PRIMARY.value: 10000}
-    return {level: bp for level, bp in rule.shares.items() if bp}
-
-
 def plan_for(primary: OrgUnit, on: dt.date) -> Plan:
-    """The plan of payments collected at `primary` on `on`. A level missing above
-    it (no district, say) passes its share to the nearest unit above."""
-    shares = shares_for(primary, on)
-    ancestors = {
-        u.pk: u
-        for u in OrgUnit.objects.filter(pk__in=ancestor_ids(primary.path)).only(
-            "pk", "level"
-        )
+    """The plan of payments collected at `primary` on `on`."""
+    return plans_for([primary], on)[primary.pk]
+
+
+def plans_for(primaries: Iterable[OrgUnit], on: dt.date) -> dict[int, Plan]:
+    """The plan of each of these primary organizations on `on`, from two queries
+    whatever their number: the regulations in force and the units above them.
+
+    A level missing above a primary organization (no district, say) passes its
+    share to the nearest unit above.
+    """
+    chains = {unit.pk: ancestor_ids(unit.path) for unit in primaries}
+    wanted = {pk for chain in chains.values() for pk in chain}
+    units = OrgUnit.objects.only("pk", "level")
+    if len(wanted) <= MANY_UNITS:
+        units = units.filter(pk__in=wanted)
+    levels = dict(units.values_list("pk", "level"))
+    in_force: dict[int, dict[str, int]] = {}
+    for rule in DistributionRule.objects.filter(valid_from__lte=on).order_by(
+        "valid_from"
+    ):
+        in_force[rule.unit_id] = rule.shares  # the latest start wins
+    return {
+        pk: _plan([(a, levels[a]) for a in chain], in_force)
+        for pk, chain in chains.items()
     }
-    chain = [ancestors[pk] for pk in ancestor_ids(primary.path)]  # root first
+
+
+def _plan(chain: list[tuple[int, str]], in_force: dict[int, dict[str, int]]) -> Plan:
+    """The plan of the primary organization at the end of `chain` (root first)."""
+    shares = next(
+        (in_force[pk] for pk, _level in reversed(chain) if pk in in_force),
+        {Level.PRIMARY.value: 10000},  # until a regulation is set, all stays below
+    )
     merged: dict[int, tuple[str, int]] = {}
     for level in LEVELS:
-        if level not in shares:
+        if not shares.get(level):
             continue
         unit = _receiver(chain, level)
-        first_level, weight = merged.get(unit.pk, (level, 0))
-        merged[unit.pk] = (first_level, weight + shares[level])
-    return Plan(tuple((unit_id, lv, w) for unit_id, (lv, w) in merged.items()))
+        first_level, weight = merged.get(unit, (level, 0))
+        merged[unit] = (first_level, weight + shares[level])
+    return Plan(tuple((unit, lv, w) for unit, (lv, w) in merged.items()))
 
 
-def _receiver(chain: list[OrgUnit], level: str) -> OrgUnit:
+def _receiver(chain: list[tuple[int, str]], level: str) -> int:
     """The unit of `level` in the chain, or the nearest one above where it would be."""
-    found = chain[0]
-    for unit in chain:
-        if unit.level == level:
+    found = chain[0][0]
+    for unit, unit_level in chain:
+        if unit_level == level:
             return unit
-        if _HEIGHT.get(unit.level, len(LEVELS)) < _HEIGHT[level]:
+        if _HEIGHT.get(unit_level, len(LEVELS)) < _HEIGHT[level]:
             found = unit
     return found

@@ -321,6 +321,13 @@ class PayrollList(models.Model):
     """
 
     original_name = models.CharField(_("file"), max_length=255)
+    # The organization whose members the list pays: its lines name people under it.
+    unit = models.ForeignKey(
+        "orgtree.OrgUnit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organization"),
+    )
     sha256 = models.CharField(max_length=64)
     status = models.CharField(_("status"), max_length=8, choices=PayrollStatus.choices)
     uploaded_by = models.ForeignKey(
@@ -333,6 +340,8 @@ class PayrollList(models.Model):
     paid = models.PositiveIntegerField(default=0)
     total_tiyn = models.BigIntegerField(default=0)
     problems = models.JSONField(default=list)
+
+    scope_path = "unit__path"
 
     class Meta:
         verbose_name = _("payroll list")
@@ -382,3 +391,13 @@ class PayrollLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payroll_id}:{self.line}"
+
+
+class ReceiptSequence(models.Model):
+    """The last cash receipt number of a year: receipts are numbered without gaps."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

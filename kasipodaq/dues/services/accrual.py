@@ -5,15 +5,17 @@ For a month and a subtree, the run
 1. finds each primary organization's rule in force on the month's first day (the
    nearest unit above it with one, or the union's default of 1 %), in Python over
    the units, and writes them to a temporary table;
-2. computes every member's charge in one INSERT … SELECT: the membership that
-   counts is the person's latest one overlapping the month (a member transferred
-   mid-month pays once, where they ended it), the salary their latest one from the
-   employers' lists, an exemption overlapping the month makes it nothing, and
-   amounts are whole tiyn (`money.py`), so the arithmetic is exact on both
-   databases;
-3. brings `dues_charge` in line: changed charges are updated, new ones inserted,
-   those of people no longer liable there removed. Running it again changes only
-   what the data changed since: it never duplicates.
+2. gathers every liable member in one INSERT … SELECT into a second temporary
+   table: the membership that counts is the person's latest one overlapping the
+   month (a member transferred mid-month pays once, where they ended it), the
+   salary their latest one from the employers' lists, an exemption overlapping
+   the month makes it nothing, with the charge they already have, if any; one
+   UPDATE of that table works out the amounts in whole tiyn (`money.py`), so the
+   arithmetic is exact on both databases;
+3. brings `dues_charge` in line: changed charges are updated (by id), new ones
+   inserted, those of people no longer liable there removed — no statement reads
+   the table it writes. Running it again changes only what the data changed
+   since: it never duplicates.
 
 All of it in one transaction, audited by one event with the run's figures.
 """
@@ -56,18 +58,20 @@ RULES = StagingTable(
     ],
 )
 
-# Every member liable under the run's units, with the values their charge needs.
+# Every member liable under the run's units, with the values their charge needs
+# and the charge they already have for the month, if any: computed once into the
+# staging table, so that later statements never read the table they write.
 LIABLE_SQL = """
 SELECT l.person_id, l.org_unit_id, l.category,
     (SELECT s.amount_tiyn FROM dues_salarybase s
      WHERE s.person_id = l.person_id AND s.valid_from < %(next)s
-     ORDER BY s.valid_from DESC LIMIT 1) AS base,
+     ORDER BY s.valid_from DESC LIMIT 1),
     CASE WHEN EXISTS (
         SELECT 1 FROM dues_exemption e
         WHERE e.person_id = l.person_id AND e.valid_from < %(next)s
             AND (e.valid_to IS NULL OR e.valid_to > %(month)s)
-    ) THEN 1 ELSE 0 END AS exempt,
-    r.rule_id, r.percent_bp, r.student, r.pensioner, r.non_working, r.step
+    ) THEN 1 ELSE 0 END,
+    r.rule_id, r.percent_bp, r.student, r.pensioner, r.non_working, r.step, c.id, 0
 FROM (
     SELECT m.person_id, m.org_unit_id, m.category,
         ROW_NUMBER() OVER (
@@ -83,21 +87,21 @@ FROM (
         )
 ) l
 JOIN dues_unit_rules r ON r.unit_id = l.org_unit_id
+LEFT JOIN dues_charge c ON c.person_id = l.person_id AND c.month = %(month)s
 WHERE l.latest = 1
 """
 
-CHARGES_SQL = f"""
-SELECT person_id, org_unit_id, category, base, exempt, rule_id,
-    CASE
-        WHEN exempt = 1 THEN 0
-        WHEN category = '{Category.WORKING}' THEN
-            CASE WHEN base IS NULL THEN 0
-            ELSE ((base * percent_bp + 5000) / 10000 + step / 2) / step * step END
-        WHEN category = '{Category.STUDENT}' THEN student
-        WHEN category = '{Category.PENSIONER}' THEN pensioner
-        ELSE non_working
-    END AS amount
-FROM ({LIABLE_SQL}) liable
+# The amounts, in whole tiyn: exact on both databases.
+AMOUNT_SQL = f"""
+UPDATE dues_accrual SET amount = CASE
+    WHEN exempt = 1 THEN 0
+    WHEN category = '{Category.WORKING}' THEN
+        CASE WHEN base IS NULL THEN 0
+        ELSE ((base * percent_bp + 5000) / 10000 + step / 2) / step * step END
+    WHEN category = '{Category.STUDENT}' THEN student
+    WHEN category = '{Category.PENSIONER}' THEN pensioner
+    ELSE non_working
+END
 """  # noqa: S608 (the categories are our own constants)
 
 ACCRUAL = StagingTable(
@@ -109,6 +113,12 @@ ACCRUAL = StagingTable(
         Column("base", "bigint NULL"),
         Column("exempt", "integer NOT NULL"),
         Column("rule_id", "bigint NULL"),
+        Column("percent_bp", "bigint NOT NULL"),
+        Column("student", "bigint NOT NULL"),
+        Column("pensioner", "bigint NOT NULL"),
+        Column("non_working", "bigint NOT NULL"),
+        Column("step", "bigint NOT NULL"),
+        Column("charge_id", "bigint NULL"),
         Column("amount", "bigint NOT NULL"),
     ],
 )
@@ -118,7 +128,7 @@ UPDATE dues_charge SET org_unit_id = a.org_unit_id, category = a.category,
     base_tiyn = a.base, amount_tiyn = a.amount, exempt = (a.exempt = 1),
     rule_id = a.rule_id, updated_at = %(now)s
 FROM dues_accrual a
-WHERE dues_charge.person_id = a.person_id AND dues_charge.month = %(month)s
+WHERE dues_charge.id = a.charge_id
     AND (dues_charge.org_unit_id <> a.org_unit_id
         OR dues_charge.category <> a.category
         OR dues_charge.base_tiyn IS DISTINCT FROM a.base
@@ -133,10 +143,7 @@ INSERT INTO dues_charge (person_id, month, org_unit_id, category, base_tiyn,
 SELECT a.person_id, %(month)s, a.org_unit_id, a.category, a.base, a.amount,
     (a.exempt = 1), a.rule_id, %(now)s
 FROM dues_accrual a
-WHERE NOT EXISTS (
-    SELECT 1 FROM dues_charge c
-    WHERE c.person_id = a.person_id AND c.month = %(month)s
-)
+WHERE a.charge_id IS NULL
 """
 
 SUMMARY_SQL = """
@@ -150,7 +157,9 @@ REMOVE_SQL = """
 DELETE FROM dues_charge
 WHERE month = %(month)s
     AND org_unit_id IN (SELECT unit_id FROM dues_unit_rules)
-    AND person_id NOT IN (SELECT person_id FROM dues_accrual)
+    AND NOT EXISTS (
+        SELECT 1 FROM dues_accrual a WHERE a.person_id = dues_charge.person_id
+    )
 """
 
 
@@ -184,28 +193,27 @@ def accrue_month(*, actor: Any, month: dt.date, unit: OrgUnit) -> Accrued:
         "now": timezone.now(),
         "working": Category.WORKING.value,
     }
+    # Created in the run's transaction: a failure takes them away with it.
     RULES.create()
     ACCRUAL.create()
-    try:
-        RULES.write(_unit_rules(unit, month))
-        with connection.cursor() as cursor:
-            names = ", ".join(c.name for c in ACCRUAL.columns)
-            cursor.execute(
-                f"INSERT INTO dues_accrual ({names}) "  # noqa: S608
-                f"SELECT {names} FROM ({CHARGES_SQL}) charges",
-                params,
-            )
-            cursor.execute(UPDATE_SQL, params)
-            updated = cursor.rowcount
-            cursor.execute(INSERT_SQL, params)
-            created = cursor.rowcount
-            cursor.execute(REMOVE_SQL, params)
-            removed = cursor.rowcount
-            cursor.execute(SUMMARY_SQL, params)
-            charges, total, without_salary = cursor.fetchone()
-    finally:
-        RULES.drop()
-        ACCRUAL.drop()
+    RULES.write(_unit_rules(unit, month))
+    with connection.cursor() as cursor:
+        names = ", ".join(c.name for c in ACCRUAL.columns)
+        cursor.execute(
+            f"INSERT INTO dues_accrual ({names}) {LIABLE_SQL}",
+            params,
+        )
+        cursor.execute(AMOUNT_SQL)
+        cursor.execute(UPDATE_SQL, params)
+        updated = cursor.rowcount
+        cursor.execute(INSERT_SQL, params)
+        created = cursor.rowcount
+        cursor.execute(REMOVE_SQL, params)
+        removed = cursor.rowcount
+        cursor.execute(SUMMARY_SQL, params)
+        charges, total, without_salary = cursor.fetchone()
+    RULES.drop()
+    ACCRUAL.drop()
     accrued = Accrued(
         charges=int(charges),
         total_tiyn=int(total),

@@ -21,16 +21,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kasipodaq.access import policy
 from kasipodaq.access.perms import Perm
-from kasipodaq.access.policy import subtree_roots
-from kasipodaq.access.scoping import scope_q
 from kasipodaq.audit.models import AuditAction, AuditEvent
-from kasipodaq.core.errors import PermissionRefused
 from kasipodaq.core.loading import Loader
 from kasipodaq.orgtree.models import OrgUnit
 from kasipodaq.registry.models import Person
 
-from ..distribution import Plan, plan_for
+from ..distribution import MANY_UNITS, Plan, plans_for
 from ..errors import DuesRefusal
 from ..models import (
     Charge,
@@ -52,14 +50,20 @@ LOOKUP_CHUNK = 5000
 
 
 def import_payroll(
-    *, actor: Any, path: Path, original_name: str, matched_only: bool = False
+    *,
+    actor: Any,
+    unit: OrgUnit,
+    path: Path,
+    original_name: str,
+    matched_only: bool = False,
 ) -> PayrollList:
-    """Check and record a payroll list; a refused one is kept with its problems.
+    """Check and record a payroll list paying members under `unit`; a refused
+    one is kept with its problems.
 
     ``actor`` None is the command line, which may record for anyone.
     """
-    if actor is not None and not subtree_roots(actor, Perm.DUES_MANAGE):
-        raise PermissionRefused(_("You have no right to do this here."))
+    if actor is not None:
+        policy.require(actor, Perm.DUES_MANAGE, unit=unit)
     digest = _sha256(path)
     earlier = PayrollList.objects.filter(
         sha256=digest, status=PayrollStatus.IMPORTED
@@ -76,15 +80,20 @@ def import_payroll(
     lines, problems = read_lines(
         path, latest_month=month_of(today), largest_tiyn=LARGEST_PAYMENT_TIYN
     )
-    members = _members(actor, {line.iin for line in lines})
+    members = _members(unit, {line.iin for line in lines})
     unknown = [line for line in lines if line.iin not in members]
     if unknown and not matched_only:
         problems += [
-            Problem(line.number, _("IIN"), _("No member you keep has this IIN."))
+            Problem(
+                line.number,
+                _("IIN"),
+                _("No member of %(unit)s has this IIN.") % {"unit": unit.name},
+            )
             for line in unknown
         ]
     payroll = PayrollList(
         original_name=original_name[:255],
+        unit=unit,
         sha256=digest,
         uploaded_by=actor if getattr(actor, "pk", None) else None,
         lines=len(lines) + len({p.line for p in problems}),
@@ -111,14 +120,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _members(actor: Any, iins: set[str]) -> dict[str, tuple[int, int]]:
-    """IIN → (person, primary organization) of the people the actor keeps."""
-    people = Person.objects.filter(current_membership__isnull=False)
-    if actor is not None:
-        allowed = scope_q(
-            actor, Perm.DUES_MANAGE, field="current_membership__org_unit__path"
-        )
-        people = people.filter(allowed) if allowed is not None else people.none()
+def _members(unit: OrgUnit, iins: set[str]) -> dict[str, tuple[int, int]]:
+    """IIN → (person, primary organization) of the people under `unit`."""
+    people = Person.objects.in_subtree(unit)
     found: dict[str, tuple[int, int]] = {}
     ordered = sorted(iins)
     for start in range(0, len(ordered), LOOKUP_CHUNK):
@@ -238,8 +242,11 @@ def _record(
 
 
 def _plans(unit_ids: Iterable[int], on: dt.date) -> dict[int, Plan]:
-    units = OrgUnit.objects.filter(pk__in=list(unit_ids)).only("pk", "path", "level")
-    return {unit.pk: plan_for(unit, on) for unit in units}
+    ids = list(unit_ids)
+    units = OrgUnit.objects.only("pk", "path")
+    if len(ids) <= MANY_UNITS:
+        units = units.filter(pk__in=ids)
+    return plans_for(units, on)
 
 
 def _charges(keys: list[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], int]:

@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.utils import translation
 
 from kasipodaq.access.perms import Role
+from kasipodaq.core.errors import DomainError
 from kasipodaq.dues.arrears import months_overdue
 from kasipodaq.dues.errors import DuesRefusal
 from kasipodaq.dues.models import (
@@ -26,6 +27,7 @@ from kasipodaq.dues.models import (
 )
 from kasipodaq.dues.services.accrual import accrue_month
 from kasipodaq.dues.services.payroll import import_payroll
+from kasipodaq.orgtree.models import OrgUnit
 from kasipodaq.registry.imports.errors import ImportFileError
 from kasipodaq.registry.models import Person
 from kasipodaq.registry.tests.factories import Tree, grant, valid_iin
@@ -55,10 +57,13 @@ def _csv(tmp_path: Path, rows: list[str], name: str = "list.csv") -> Path:
     return path
 
 
-def _import(path: Path, actor: object = None, **options: bool) -> PayrollList:
+def _import(
+    path: Path, actor: object = None, unit: OrgUnit | None = None, **options: bool
+) -> PayrollList:
+    unit = unit or OrgUnit.objects.get(parent=None)
     with translation.override("en"):
         return import_payroll(
-            actor=actor, path=path, original_name=path.name, **options
+            actor=actor, unit=unit, path=path, original_name=path.name, **options
         )
 
 
@@ -150,7 +155,7 @@ def test_unknown_iins_refuse_the_list_unless_only_matched_lines_are_asked(
     refused = _import(path)
     assert refused.status == PayrollStatus.REFUSED
     assert refused.problems[0]["line"] == 3
-    assert "No member you keep" in refused.problems[0]["message"]
+    assert "No member of" in refused.problems[0]["message"]
     recorded = _import(path, matched_only=True)
     assert (recorded.status, recorded.paid) == (PayrollStatus.IMPORTED, 1)
     assert (
@@ -163,11 +168,14 @@ def test_a_district_records_only_its_own_members(
 ) -> None:
     other = grant(Role.ACCOUNTANT, tree.districts[1])
     path = _csv(tmp_path, [f"{members[0].iin};2026-01;1000"])
-    refused = _import(path, actor=other)
+    with pytest.raises(DomainError):
+        _import(path, actor=other, unit=tree.districts[0])
+    refused = _import(path, actor=other, unit=tree.districts[1])
     assert refused.status == PayrollStatus.REFUSED
     assert not Payment.objects.exists()
     own = grant(Role.ACCOUNTANT, tree.districts[0])
-    assert _import(path, actor=own).status == PayrollStatus.IMPORTED
+    recorded = _import(path, actor=own, unit=tree.districts[0])
+    assert recorded.status == PayrollStatus.IMPORTED
 
 
 def test_a_list_without_its_columns_is_refused(

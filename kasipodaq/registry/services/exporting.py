@@ -23,6 +23,16 @@ from ..models import Person
 from .viewing import record_members_export
 
 
+def unit_or_union(code: str) -> OrgUnit:
+    """The unit a command's --org names, or without one the whole union."""
+    if code:
+        return find_export_root(code=code)
+    root = OrgUnit.objects.filter(parent=None).order_by("pk").first()
+    if root is None:
+        raise RegistryRefusal(_("The union has no organizations yet."))
+    return root
+
+
 def find_export_root(*, code: str) -> OrgUnit:
     """The unit with this code, whose subtree is to be exported."""
     unit = OrgUnit.objects.filter(code=code.strip()).first()

@@ -19,17 +19,15 @@ import pytest
 from django.core.management import call_command
 from django.db.models import F
 
-from kasipodaq.access.models import RoleGrant
 from kasipodaq.audit.models import AuditEvent
 from kasipodaq.orgtree.as_of import subtree_ids_as_of
 from kasipodaq.orgtree.models import (
     EmployeeCount,
-    Employer,
-    OrgEvent,
     OrgPlacement,
     OrgUnit,
 )
 from kasipodaq.registry.demo.builder import DemoSpec, build_demo
+from kasipodaq.registry.demo.loading import wipe
 from kasipodaq.registry.models import ImportJob, ImportStatus, Membership, Person
 from kasipodaq.registry.tests.conftest import NEW_REGION_ON, TAKEN_OVER_ON, History
 
@@ -97,19 +95,9 @@ def _registry() -> dict[str, Any]:
 
 
 def _empty_the_database() -> None:
-    AuditEvent.objects.all().delete()
+    """The registry and all that hangs on it (cards, dues…), as the demo wipes it."""
     ImportJob.objects.all().delete()
-    RoleGrant.objects.all().delete()
-    Person.objects.update(current_membership=None)
-    Membership.objects.update(transferred_from=None)
-    Membership.objects.all().delete()
-    Person.objects.all().delete()
-    EmployeeCount.objects.all().delete()
-    OrgEvent.objects.all().delete()
-    OrgPlacement.objects.all().delete()
-    OrgUnit.objects.update(parent=None, merged_into=None)
-    OrgUnit.objects.all().delete()
-    Employer.objects.all().delete()
+    wipe()
 
 
 @pytest.mark.parametrize("extension", ["csv", "xlsx"])

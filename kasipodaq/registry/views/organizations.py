@@ -121,6 +121,7 @@ class OrgDetailView(LoginRequiredMixin, TemplateView):
             can_admit=unit.is_active
             and unit.level == Level.PRIMARY
             and has_perm(user, Perm.MEMBER_MANAGE, unit=unit),
+            can_see_dues=has_perm(user, Perm.DUES_VIEW, unit=unit),
             can_issue_cards=unit.is_active
             and has_perm(user, Perm.CARD_ISSUE, unit=unit),
         )

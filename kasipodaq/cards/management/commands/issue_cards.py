@@ -8,10 +8,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from kasipodaq.cards.selectors import union_root
 from kasipodaq.cards.services.bulk import issue_missing_cards
 from kasipodaq.core.errors import DomainError
-from kasipodaq.registry.services.exporting import find_export_root
+from kasipodaq.registry.services.exporting import unit_or_union
 
 
 class Command(BaseCommand):
@@ -27,13 +26,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            root = (
-                find_export_root(code=options["org"])
-                if options["org"]
-                else union_root()
-            )
-            if root is None:
-                raise CommandError(_("The union has no organizations yet."))
+            root = unit_or_union(options["org"])
             issued = issue_missing_cards(actor=None, unit=root, progress=self.progress)
         except DomainError as exc:
             raise CommandError(str(exc)) from None

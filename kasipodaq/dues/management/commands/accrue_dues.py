@@ -13,8 +13,7 @@ from kasipodaq.core.errors import DomainError
 from kasipodaq.dues.money import to_tenge
 from kasipodaq.dues.months import parse_month
 from kasipodaq.dues.services.accrual import accrue_month
-from kasipodaq.orgtree.models import OrgUnit
-from kasipodaq.registry.services.exporting import find_export_root
+from kasipodaq.registry.services.exporting import unit_or_union
 
 
 class Command(BaseCommand):
@@ -35,13 +34,7 @@ class Command(BaseCommand):
         if month is None:
             raise CommandError(_("A month is written YYYY-MM, e.g. 2026-03."))
         try:
-            unit = (
-                find_export_root(code=options["org"])
-                if options["org"]
-                else OrgUnit.objects.filter(parent=None).order_by("pk").first()
-            )
-            if unit is None:
-                raise CommandError(_("The union has no organizations yet."))
+            unit = unit_or_union(options["org"])
             accrued = accrue_month(actor=None, month=month, unit=unit)
         except DomainError as exc:
             raise CommandError(str(exc)) from None

@@ -13,6 +13,7 @@ from kasipodaq.core.errors import DomainError
 from kasipodaq.dues.models import LineOutcome, PayrollLine, PayrollStatus
 from kasipodaq.dues.money import to_tenge
 from kasipodaq.dues.services.payroll import import_payroll
+from kasipodaq.registry.services.exporting import unit_or_union
 
 
 class Command(BaseCommand):
@@ -25,6 +26,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
         parser.add_argument(
+            "--org",
+            metavar="CODE",
+            default="",
+            help="the organization whose members the list pays (default: the union)",
+        )
+        parser.add_argument(
             "--matched-only",
             action="store_true",
             help="record the lines of known members and report the unknown IINs",
@@ -35,8 +42,10 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(_("There is no file «%(path)s».") % {"path": path})
         try:
+            unit = unit_or_union(options["org"])
             payroll = import_payroll(
                 actor=None,
+                unit=unit,
                 path=path,
                 original_name=path.name,
                 matched_only=options["matched_only"],

@@ -101,10 +101,7 @@ def prepare(args: argparse.Namespace, month: dt.date) -> None:
     from kasipodaq.dues.models import Charge, DistributionRule, DuesRule, SalaryBase
     from kasipodaq.dues.services.accrual import accrue_month
     from kasipodaq.orgtree.models import OrgUnit
-    from kasipodaq.registry.signals import demo_built
 
-    # This benchmark lays down its own dues: not the demo's months of them.
-    demo_built.disconnect(dispatch_uid="dues.demo_built")
     dues_accrual.ensure_union(args.members, args.orgs, reuse=args.reuse)
     if not (args.reuse and DuesRule.objects.exists() and SalaryBase.objects.exists()):
         laid = dues_accrual.lay_down_dues(month)

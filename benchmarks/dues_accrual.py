@@ -390,17 +390,22 @@ def run_child(args: argparse.Namespace, what: str) -> dict[str, Any]:
         f"--timeout={args.timeout}",
         *(f"--set={setting}" for setting in args.set),
     ]
+    return run_script(command, what, args.timeout)
+
+
+def run_script(command: list[str], what: str, timeout: float) -> dict[str, Any]:
+    """Run a child of a benchmark; the JSON its last line of output holds."""
     try:
         done = subprocess.run(  # noqa: S603 (our own script)
             command,
             check=False,
             capture_output=True,
             text=True,
-            timeout=args.timeout + 60,
+            timeout=timeout + 60,
         )
     except subprocess.TimeoutExpired:
         raise SystemExit(
-            f"the {what} run did not finish in {args.timeout:g} s; stopped"
+            f"the {what} run did not finish in {timeout:g} s; stopped"
         ) from None
     if done.returncode:
         raise SystemExit(f"the {what} run failed:\n{done.stderr[-2000:]}")

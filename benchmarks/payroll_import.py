@@ -37,7 +37,6 @@ import functools
 import json
 import os
 import pstats
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -412,21 +411,7 @@ def run_child(args: argparse.Namespace, what: str, path: Path) -> dict[str, Any]
         f"--timeout={args.timeout}",
         *(f"--set={setting}" for setting in args.set),
     ]
-    try:
-        done = subprocess.run(  # noqa: S603 (our own script)
-            command,
-            check=False,
-            capture_output=True,
-            text=True,
-            timeout=args.timeout + 60,
-        )
-    except subprocess.TimeoutExpired:
-        raise SystemExit(
-            f"the {what} run did not finish in {args.timeout:g} s; stopped"
-        ) from None
-    if done.returncode:
-        raise SystemExit(f"the {what} run failed:\n{done.stderr[-2000:]}")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return dues_accrual.run_script(command, what, args.timeout)
 
 
 # Reporting

@@ -204,6 +204,7 @@ def time_bare_issuance() -> tuple[float, float]:
             "person_id",
             "number",
             "serial",
+            "membership_id",
             "org_unit_id",
             "issued_on",
             "issued_at",
@@ -213,7 +214,7 @@ def time_bare_issuance() -> tuple[float, float]:
             "revoke_reason",
         )
     )
-    payloads = [_unb64(row[8])[:-SIGNATURE_BYTES] for row in rows]
+    payloads = [_unb64(row[9])[:-SIGNATURE_BYTES] for row in rows]
 
     started = time.perf_counter()
     tokens = [
@@ -222,8 +223,8 @@ def time_bare_issuance() -> tuple[float, float]:
     ]
     signed = time.perf_counter()
     columns = (
-        "person_id, number, serial, org_unit_id, issued_on, issued_at, issued_by_id, "
-        "key_id, token, revoke_reason"
+        "person_id, number, serial, membership_id, org_unit_id, issued_on, issued_at, "
+        "issued_by_id, key_id, token, revoke_reason"
     )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -233,9 +234,9 @@ def time_bare_issuance() -> tuple[float, float]:
         started_copy = time.perf_counter()
         with cursor.cursor.copy(f"COPY bare_card ({columns}) FROM STDIN") as copy:
             for row, token in zip(rows, tokens, strict=True):
-                copy.write_row((*row[:8], token, row[9]))
+                copy.write_row((*row[:9], token, row[10]))
         copied = time.perf_counter()
-    assert tokens == [row[8] for row in rows], "Ed25519 signatures are deterministic"
+    assert tokens == [row[9] for row in rows], "Ed25519 signatures are deterministic"
     return signed - started, copied - started_copy
 
 

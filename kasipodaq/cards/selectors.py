@@ -86,7 +86,7 @@ def runs_of(unit: OrgUnit, *, limit: int = 10) -> list[IssueRun]:
 
 def union_root() -> OrgUnit | None:
     """The top of the tree: the union whose cards these are."""
-    return OrgUnit.objects.filter(parent=None).order_by("pk").first()
+    return OrgUnit.objects.union_root()
 
 
 def holder_of(user: Any, number: str) -> Person | None:

@@ -42,7 +42,7 @@ WHERE m.left_on IS NULL AND m.category = '{Category.WORKING}'
 
 
 def build_demo_dues(step: Callable[[str], None]) -> None:
-    root = OrgUnit.objects.filter(parent=None).order_by("pk").first()
+    root = OrgUnit.objects.union_root()
     if root is None:
         return
     months = _months()

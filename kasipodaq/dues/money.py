@@ -36,7 +36,11 @@ def to_tenge(tiyn: int) -> Decimal:
 
 
 def percent_of(base_tiyn: int, basis_points: int) -> int:
-    """`basis_points` hundredths of a percent of `base_tiyn`, rounded half up."""
+    """`basis_points` hundredths of a percent of `base_tiyn`, rounded half up.
+
+    With `round_to`, the reference for the accrual's SQL, which does the same in
+    integers (tests hold the two together).
+    """
     return (base_tiyn * basis_points + 5000) // 10000
 
 

@@ -131,5 +131,5 @@ def access_cash_payment(user: Any, pk: Any) -> Payment:
 
 
 def union_name() -> str:
-    root = OrgUnit.objects.filter(parent=None).order_by("pk").first()
+    root = OrgUnit.objects.union_root()
     return root.name if root is not None else ""

@@ -21,6 +21,11 @@ def subtree_filter(field: str, path: str) -> models.Q:
 
 
 class OrgUnitQuerySet(models.QuerySet["OrgUnit"]):
+    def union_root(self) -> OrgUnit | None:
+        """The top of the tree: the central committee (the oldest, should there be
+        more than one parentless unit)."""
+        return self.filter(parent__isnull=True).order_by("pk").first()
+
     def in_subtree(self, unit: OrgUnit) -> OrgUnitQuerySet:
         """The unit and every unit below it in today's tree."""
         return self.filter(subtree_filter("path", unit.path))

@@ -309,6 +309,13 @@ def test_the_audit_trail_reads_card_events_with_labels(tree: Tree) -> None:
     labels = {c.label: c.new.text for r in rows for c in r.changes if c.new}
     assert labels["card number"] == card.number
     assert labels["serial"] in {"1", "2"}
+    issued = {
+        r.event.object_id: {c.label: c.new.text for c in r.changes if c.new}
+        for r in rows
+        if r.event.action == AuditAction.CARD_ISSUED
+    }
+    assert sorted(e["serial"] for e in issued.values()) == ["1", "2"]
+    assert {e["card number"] for e in issued.values()} == {card.number}
     assert labels["reason"] == "Lost or stolen"
     assert tree.primaries[0].name_ru in labels["organization"]
     assert Card.objects.filter(person=person).count() == 2

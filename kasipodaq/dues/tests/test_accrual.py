@@ -6,17 +6,22 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kasipodaq.access.perms import Role
 from kasipodaq.core.errors import DomainError
 from kasipodaq.dues.errors import DuesRefusal
 from kasipodaq.dues.models import (
+    ROUNDING_STEP,
     Charge,
     DuesRule,
     Exemption,
     ExemptionReason,
+    Rounding,
     SalaryBase,
 )
+from kasipodaq.dues.money import percent_of, round_to
 from kasipodaq.dues.months import month_of, next_month
 from kasipodaq.dues.services.accrual import accrue_month
 from kasipodaq.registry.models import Category, LeaveReason, Person
@@ -215,3 +220,34 @@ def test_only_those_who_keep_dues_accrue_and_only_their_subtree(tree: Tree) -> N
     assert (
         accrue_month(actor=accountant, month=MARCH, unit=tree.districts[0]).charges == 1
     )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    salaries=st.lists(
+        st.integers(min_value=0, max_value=5_000_000_00), min_size=1, max_size=5
+    ),
+    percent_bp=st.integers(min_value=1, max_value=500),
+    rounding=st.sampled_from(["tiyn", "tenge"]),
+)
+def test_the_sql_charges_what_money_py_computes(
+    tree: Tree, salaries: list[int], percent_bp: int, rounding: str
+) -> None:
+    """The accrual's integer SQL and `money.percent_of`/`round_to` agree to the tiyn,
+    on both databases, half up."""
+    Charge.objects.all().delete()
+    SalaryBase.objects.all().delete()
+    DuesRule.objects.all().delete()
+    people = list(Person.objects.order_by("pk")[: len(salaries)])
+    while len(people) < len(salaries):
+        people.append(tree.admit(tree.primaries[len(people) % 8]).person)
+    for person, salary in zip(people, salaries, strict=False):
+        _salary(person, salary)
+    DuesRule.objects.create(
+        unit=tree.central, valid_from=MARCH, percent_bp=percent_bp, rounding=rounding
+    )
+    accrue_month(actor=None, month=MARCH, unit=tree.central)
+    step = ROUNDING_STEP[Rounding(rounding)]
+    charged = _charges()
+    for person, salary in zip(people, salaries, strict=False):
+        assert charged[person.pk] == round_to(percent_of(salary, percent_bp), step)

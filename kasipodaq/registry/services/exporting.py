@@ -27,7 +27,7 @@ def unit_or_union(code: str) -> OrgUnit:
     """The unit a command's --org names, or without one the whole union."""
     if code:
         return find_export_root(code=code)
-    root = OrgUnit.objects.filter(parent=None).order_by("pk").first()
+    root = OrgUnit.objects.union_root()
     if root is None:
         raise RegistryRefusal(_("The union has no organizations yet."))
     return root

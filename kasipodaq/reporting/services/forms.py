@@ -290,7 +290,7 @@ def _indicator_definition(indicator: Indicator, names: dict[str, str]) -> Defini
 
 
 def _require_centre(actor: Any) -> None:
-    root = OrgUnit.objects.filter(parent__isnull=True).order_by("pk").first()
+    root = OrgUnit.objects.union_root()
     if root is None or not policy.has_perm(actor, Perm.REPORT_MANAGE, unit=root):
         raise ReportRefusal(_("Only the central committee edits report forms."))
 

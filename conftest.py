@@ -10,6 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import translation
 
+from kasipodaq.core.tests.mailbox import Inbox, smtp_server
 from kasipodaq.registry.tests.factories import Tree, build_tree
 
 
@@ -37,3 +38,10 @@ def _default_language() -> Iterator[None]:
     """A request in one language does not leave it active for the next test."""
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def inbox(settings: Any) -> Iterator[Inbox]:
+    """A live SMTP server on 127.0.0.1 that Django's SMTP backend sends to."""
+    with smtp_server(settings) as received:
+        yield received

@@ -177,6 +177,14 @@ KASIPODAQ_ARREARS_SOURCE = os.environ.get(
     "KASIPODAQ_ARREARS_SOURCE", "kasipodaq.dues.arrears.months_overdue"
 )
 
+# Members this many months overdue are reminded by email (`remind-arrears`), at
+# most once in so many days.
+KASIPODAQ_ARREARS_REMINDER_MONTHS = int(
+    os.environ.get("KASIPODAQ_ARREARS_REMINDER_MONTHS", "1")
+)
+KASIPODAQ_ARREARS_REMINDER_DAYS = int(
+    os.environ.get("KASIPODAQ_ARREARS_REMINDER_DAYS", "30")
+)
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL or None)

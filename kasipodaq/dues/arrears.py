@@ -19,7 +19,8 @@ from kasipodaq.orgtree.paths import upper_bound
 from .months import month_of
 
 OVERDUE_SQL = """
-SELECT owed.person_id, COUNT(*) AS months
+SELECT owed.person_id, COUNT(*) AS months,
+    MAX(owed.running) - COALESCE(MAX(paid.paid), 0) AS owed_tiyn
 FROM (
     SELECT c.person_id,
         SUM(c.amount_tiyn) OVER (
@@ -55,7 +56,8 @@ def months_overdue(person_ids: Collection[int], on: dt.date) -> dict[int, int]:
     chosen = "c.person_id IN ({})".format(
         ", ".join(f"%(p{i})s" for i in range(len(ids)))
     )
-    return dict(_overdue(OVERDUE_SQL.format(people="", chosen=chosen), params, on))
+    rows = _overdue(OVERDUE_SQL.format(people="", chosen=chosen), params, on)
+    return {person: months for person, months, _owed in rows}
 
 
 def overdue_under(path: str, on: dt.date, *, limit: int) -> list[tuple[int, int]]:
@@ -69,10 +71,30 @@ def overdue_under(path: str, on: dt.date, *, limit: int) -> list[tuple[int, int]
         {"low": path, "high": upper_bound(path), "limit": limit},
         on,
     )
-    return rows
+    return [(person, months) for person, months, _owed in rows]
 
 
-def _overdue(sql: str, params: dict[str, Any], on: dt.date) -> list[tuple[int, int]]:
+def debtors_under(
+    path: str, on: dt.date, *, min_months: int
+) -> list[tuple[int, int, int]]:
+    """(person, months overdue, tiyn owed) of the members with a record under
+    `path` who are at least `min_months` overdue on `on`, by person."""
+    sql = OVERDUE_SQL.format(
+        people=_UNDER, chosen="u.path >= %(low)s AND u.path < %(high)s"
+    )
+    return _overdue(
+        f"{sql} HAVING COUNT(*) >= %(least)s ORDER BY owed.person_id",
+        {"low": path, "high": upper_bound(path), "least": min_months},
+        on,
+    )
+
+
+def _overdue(
+    sql: str, params: dict[str, Any], on: dt.date
+) -> list[tuple[int, int, int]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, {**params, "month": month_of(on)})
-        return [(int(person), int(months)) for person, months in cursor.fetchall()]
+        return [
+            (int(person), int(months), int(owed))
+            for person, months, owed in cursor.fetchall()
+        ]

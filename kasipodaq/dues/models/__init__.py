@@ -9,6 +9,7 @@ from .charges import Charge
 from .ledger import DistributionRule, LedgerEntry
 from .payments import Payment, PaymentMethod, ReceiptSequence
 from .payroll import LineOutcome, PayrollLine, PayrollList, PayrollStatus
+from .reminders import ArrearsReminder
 from .rules import (
     ROUNDING_STEP,
     DuesRule,
@@ -20,6 +21,7 @@ from .rules import (
 
 __all__ = [
     "ROUNDING_STEP",
+    "ArrearsReminder",
     "Charge",
     "DistributionRule",
     "DuesRule",

@@ -4,17 +4,12 @@ returned for correction, and reminders of late reports."""
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import logging
-import socket
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
@@ -24,6 +19,7 @@ from kasipodaq.access.models import RoleGrant
 from kasipodaq.access.perms import Role
 from kasipodaq.accounts.models import User
 from kasipodaq.core.dates import today
+from kasipodaq.core.tests.mailbox import Inbox, free_port, use_smtp
 from kasipodaq.orgtree.models import OrgUnit
 from kasipodaq.registry.services.organizations import liquidate_organization
 from kasipodaq.registry.tests.factories import Tree, grant
@@ -43,59 +39,6 @@ from kasipodaq.reporting.services.reports import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@dataclass
-class Inbox:
-    """What the SMTP server on the loopback received."""
-
-    messages: list[EmailMessage] = field(default_factory=list)
-    recipients: list[list[str]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(
-            envelope.content, policy=email.policy.default
-        )
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        self.recipients.append(list(envelope.rcpt_tos))
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [
-            message
-            for message, rcpt in zip(self.messages, self.recipients, strict=True)
-            if address in rcpt
-        ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def use_smtp(settings: Any, port: int) -> None:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_TIMEOUT = 5
-
-
-@pytest.fixture
-def inbox(settings: Any) -> Iterator[Inbox]:
-    """A live SMTP server on 127.0.0.1 that Django's SMTP backend sends to."""
-    received = Inbox()
-    controller = Controller(received, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    use_smtp(settings, controller.port)
-    try:
-        yield received
-    finally:
-        controller.stop()
 
 
 def filler(unit: OrgUnit, language: str, *, role: str = Role.PRIMARY_CHAIR) -> User:

@@ -5,23 +5,17 @@ loopback interface."""
 from __future__ import annotations
 
 import datetime as dt
-import email
 import io
-import socket
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.policy import default as email_policy
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.management import CommandError, call_command
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from kasipodaq.access.perms import Role
 from kasipodaq.accounts.models import User
+from kasipodaq.core.tests.mailbox import Inbox
 from kasipodaq.registry.tests.factories import Tree, grant
 from kasipodaq.reporting.models import (
     Campaign,
@@ -37,44 +31,6 @@ from kasipodaq.reporting.tasks import overdue_campaigns, remind_late_reports
 from .conftest import open_for
 
 pytestmark = pytest.mark.django_db
-
-
-@dataclass
-class Inbox:
-    """What the SMTP server received: (recipients, message) per message."""
-
-    received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=email_policy)
-        assert isinstance(message, EmailMessage)
-        self.received.append((list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def inbox(settings: Any) -> Iterator[Inbox]:
-    """An SMTP server on 127.0.0.1, and Django's mail pointed at it."""
-    handler = Inbox()
-    port = _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    try:
-        yield handler
-    finally:
-        controller.stop()
 
 
 def filler(unit: Any, address: str, language: str = "ru") -> User:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.translation import gettext as _
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import ngettext
 
-from kasipodaq.core.dates import today
+from kasipodaq.core.command_options import day_option
 from kasipodaq.reporting.tasks import remind_overdue
 
 
@@ -26,7 +24,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        on = _day(options["on"]) if options["on"] else today()
+        on = day_option(options["on"])
         total = 0
         for campaign, sent in remind_overdue(on=on):
             total += sent
@@ -46,12 +44,3 @@ class Command(BaseCommand):
             )
             % {"count": total}
         )
-
-
-def _day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise CommandError(
-            _("«%(date)s» is not a date: write it as YYYY-MM-DD.") % {"date": text}
-        ) from None

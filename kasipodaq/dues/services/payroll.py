@@ -25,6 +25,7 @@ from kasipodaq.access import policy
 from kasipodaq.access.perms import Perm
 from kasipodaq.audit.models import AuditAction, AuditEvent
 from kasipodaq.core.loading import Loader
+from kasipodaq.core.value_lists import one_of
 from kasipodaq.orgtree.models import OrgUnit
 from kasipodaq.registry.models import Person
 
@@ -46,7 +47,6 @@ from ..payroll_file import Line, Problem, read_lines
 from .payments import LARGEST_PAYMENT_TIYN
 
 PROBLEMS_KEPT = 500
-LOOKUP_CHUNK = 5000
 
 
 def import_payroll(
@@ -122,15 +122,12 @@ def _sha256(path: Path) -> str:
 
 def _members(unit: OrgUnit, iins: set[str]) -> dict[str, tuple[int, int]]:
     """IIN → (person, primary organization) of the people under `unit`."""
-    people = Person.objects.in_subtree(unit)
-    found: dict[str, tuple[int, int]] = {}
-    ordered = sorted(iins)
-    for start in range(0, len(ordered), LOOKUP_CHUNK):
-        for iin, pk, unit_id in people.filter(
-            iin__in=ordered[start : start + LOOKUP_CHUNK]
-        ).values_list("iin", "pk", "current_membership__org_unit_id"):
-            found[iin] = (pk, unit_id)
-    return found
+    return {
+        iin: (pk, unit_id)
+        for iin, pk, unit_id in Person.objects.in_subtree(unit)
+        .filter(iin__in=one_of(iins, kind=str))
+        .values_list("iin", "pk", "current_membership__org_unit_id")
+    }
 
 
 def _record(
@@ -251,16 +248,16 @@ def _plans(unit_ids: Iterable[int], on: dt.date) -> dict[int, Plan]:
 
 def _charges(keys: list[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], int]:
     wanted = set(keys)
-    people = sorted({person for person, _month in keys})
-    months = sorted({month for _person, month in keys})
-    found: dict[tuple[int, dt.date], int] = {}
-    for start in range(0, len(people), LOOKUP_CHUNK):
+    people = {person for person, _month in keys}
+    months = {month for _person, month in keys}
+    return {
+        (person, month): amount
         for person, month, amount in Charge.objects.filter(
-            person_id__in=people[start : start + LOOKUP_CHUNK], month__in=months
-        ).values_list("person_id", "month", "amount_tiyn"):
-            if (person, month) in wanted:
-                found[(person, month)] = amount
-    return found
+            person_id__in=one_of(people, kind=int),
+            month__in=one_of(months, kind=dt.date),
+        ).values_list("person_id", "month", "amount_tiyn")
+        if (person, month) in wanted
+    }
 
 
 def _line_row(

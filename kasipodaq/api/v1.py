@@ -7,6 +7,7 @@ from ninja.operation import Operation
 from ninja.renderers import JSONRenderer
 
 from kasipodaq.cards.api import router as cards
+from kasipodaq.dues.api import router as dues
 from kasipodaq.registry.api.members import router as members
 from kasipodaq.registry.api.organizations import router as organizations
 from kasipodaq.reporting.api import router as reports
@@ -31,10 +32,10 @@ api = KasipodaqAPI(
     title="Kasipodaq API",
     version="1",
     description=(
-        "Organizations, members, statistical reports and membership cards of the "
-        "union, read and written with the same rights as in the staff interface: "
-        "every call sees and changes only the subtrees where the token's user "
-        "holds a role. "
+        "Organizations, members, statistical reports, membership cards and dues "
+        "of the union, read and written with the same rights as in the staff "
+        "interface: every call sees and changes only the subtrees where the "
+        "token's user holds a role. "
         "Authenticate with `Authorization: Bearer <token>`; a token is issued by "
         "`kasipodaq create-token USERNAME`."
     ),
@@ -47,3 +48,4 @@ api.add_router("/orgs", organizations)
 api.add_router("/members", members)
 api.add_router("/reports", reports)
 api.add_router("/cards", cards)
+api.add_router("/dues", dues)

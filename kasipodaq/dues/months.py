@@ -19,6 +19,6 @@ def next_month(month: dt.date) -> dt.date:
 def parse_month(text: str) -> dt.date | None:
     """«2026-03» as 1 March 2026; None when it is no month."""
     found = _MONTH.match(text.strip())
-    if found is None or not 1 <= int(found[2]) <= 12:
+    if found is None or not 1 <= int(found[2]) <= 12 or not int(found[1]):
         return None
     return dt.date(int(found[1]), int(found[2]), 1)

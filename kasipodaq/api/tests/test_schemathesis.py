@@ -75,6 +75,11 @@ OPERATIONS = {
     "GET /api/v1/cards/members/{id}/card.png",
     "POST /api/v1/cards/runs",
     "GET /api/v1/cards/runs/{id}",
+    "GET /api/v1/dues/members/{id}",
+    "POST /api/v1/dues/members/{id}/cash",
+    "GET /api/v1/dues/orgs/{id}/months/{month}",
+    "POST /api/v1/dues/orgs/{id}/accruals",
+    "GET /api/v1/dues/orgs/{id}/arrears",
 }
 UNIT_FIELDS = ("parent", "into", "to_unit", "org_unit", "org")
 CHECKS = [
@@ -182,6 +187,8 @@ def test_every_operation_answers_as_its_schema_says(
         "/api/v1/members": people,
         "/api/v1/cards/members": people,
         "/api/v1/cards/runs": [run.pk],
+        "/api/v1/dues/members": people,
+        "/api/v1/dues/orgs": units,
         "/api/v1/reports/campaigns": [campaign.pk],
         "/api/v1/reports": list(
             Report.objects.filter(campaign=campaign).values_list("pk", flat=True)

@@ -52,12 +52,23 @@ def card_status(
     return CardStatus.VALID
 
 
+def arrears_source() -> ArrearsSource | None:
+    """The configured source of arrears, if any.
+
+    A source may also carry ``one_person_sql``: a scalar SQL subquery giving the
+    months overdue of the card holder ``c.person_id``, with one parameter, the
+    first day of the month of the check. The public check then reads the arrears
+    in its own query instead of a second round trip.
+    """
+    path = getattr(settings, "KASIPODAQ_ARREARS_SOURCE", "")
+    return import_string(path) if path else None
+
+
 def months_overdue(person_ids: Collection[int], on: dt.date) -> dict[int, int]:
     """Months of overdue dues per person, from the configured source (none: {})."""
-    path = getattr(settings, "KASIPODAQ_ARREARS_SOURCE", "")
-    if not path or not person_ids:
+    source = arrears_source()
+    if source is None or not person_ids:
         return {}
-    source: ArrearsSource = import_string(path)
     return source(person_ids, on)
 
 
@@ -70,12 +81,19 @@ class Standing:
     membership_ended: bool  # no member that day, or left since the card was issued
 
 
-def statuses_of(standings: Mapping[K, Standing], on: dt.date) -> dict[K, CardStatus]:
+def statuses_of(
+    standings: Mapping[K, Standing],
+    on: dt.date,
+    *,
+    overdue: Mapping[int, int] | None = None,
+) -> dict[K, CardStatus]:
     """The status of each card on `on`; the centre's limit is read only when
-    someone has arrears at all."""
+    someone has arrears at all. `overdue`: the months overdue per person, when
+    already read (else they are asked of the source)."""
     from .models import CardDesign
 
-    overdue = months_overdue({s.person_id for s in standings.values()}, on)
+    if overdue is None:
+        overdue = months_overdue({s.person_id for s in standings.values()}, on)
     design = CardDesign.current() if any(overdue.values()) else CardDesign()
     return {
         key: card_status(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, models
 from django.utils.translation import get_language
@@ -22,7 +23,7 @@ from kasipodaq.registry.models import LeaveReason
 
 from .keys import current_ring
 from .numbers import display
-from .standing import CardStatus, Standing, statuses_of
+from .standing import CardStatus, Standing, arrears_source, statuses_of
 from .tokens import InvalidToken
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,8 @@ class CardCheck:
 # path of the product, and the ORM's query of the same (with_membership_state,
 # four models) cost several times the database's own work. Its two EXISTS are
 # querysets.membership_ended and member_on, which tests/test_public.py holds to
-# the same answers as the ORM's for every kind of card.
+# the same answers as the ORM's for every kind of card. When the source of arrears
+# offers its SQL (standing.arrears_source), the months overdue come in it too.
 CARD_SQL = """
 SELECT c.key_id, c.issued_on, c.revoked_on, c.person_id,
     p.first_name, p.last_name, u.name_ru, u.name_kk,
@@ -72,7 +74,7 @@ SELECT c.key_id, c.issued_on, c.revoked_on, c.person_id,
         SELECT 1 FROM registry_membership m
         WHERE m.person_id = c.person_id AND m.joined_on <= %s
             AND (m.left_on IS NULL OR m.left_on > %s)
-    )
+    ){arrears}
 FROM cards_card c
 JOIN registry_membership x ON x.id = c.membership_id
 JOIN registry_person p ON p.id = c.person_id
@@ -89,10 +91,14 @@ def check_token(token: str, *, on: dt.date) -> CardCheck:
     except InvalidToken as fault:
         logger.info("card token refused: %s", fault.reason)
         return CardCheck(Verdict.INVALID)
+    arrears_sql = getattr(arrears_source(), "one_person_sql", None)
+    params: list[Any] = [on, LeaveReason.TRANSFER.value, on, on]
+    if arrears_sql:
+        params.append(on.replace(day=1))
     with connection.cursor() as cursor:
         cursor.execute(
-            CARD_SQL,
-            [on, LeaveReason.TRANSFER.value, on, on, facts.number, facts.serial],
+            CARD_SQL.format(arrears=f", ({arrears_sql})" if arrears_sql else ""),
+            [*params, facts.number, facts.serial],
         )
         row = cursor.fetchone()
     if row is None:
@@ -110,6 +116,7 @@ def check_token(token: str, *, on: dt.date) -> CardCheck:
             )
         },
         on,
+        overdue={person_id: int(row[10])} if arrears_sql else None,
     )[0]
     if status == CardStatus.REVOKED:
         # Whose card it was, and that they left, is nobody's business.

@@ -46,6 +46,22 @@ _UNDER = """
     JOIN orgtree_orgunit u ON u.id = m.org_unit_id"""
 
 
+# The same count for one card holder, `c.person_id` of the public check's query
+# (cards.standing.arrears_source); a test holds it to months_overdue.
+ONE_PERSON_SQL = """
+SELECT COUNT(*) FROM (
+    SELECT SUM(ch.amount_tiyn) OVER (
+        ORDER BY ch.month ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS running
+    FROM dues_charge ch
+    WHERE ch.person_id = c.person_id AND ch.month < %s AND ch.amount_tiyn > 0
+) owed
+WHERE owed.running > (
+    SELECT COALESCE(SUM(pa.amount_tiyn), 0) FROM dues_payment pa
+    WHERE pa.person_id = c.person_id
+)"""
+
+
 def months_overdue(person_ids: Collection[int], on: dt.date) -> dict[int, int]:
     """{person id: months overdue on `on`} for those who owe any; a month is overdue
     once it is over."""
@@ -98,3 +114,6 @@ def _overdue(
             (int(person), int(months), int(owed))
             for person, months, owed in cursor.fetchall()
         ]
+
+
+months_overdue.one_person_sql = ONE_PERSON_SQL  # type: ignore[attr-defined]

@@ -178,9 +178,10 @@ KASIPODAQ_ARREARS_SOURCE = os.environ.get(
 )
 
 # Members this many months overdue are reminded by email (`remind-arrears`), at
-# most once in so many days.
+# most once in so many days. Two, not one: an employer's payroll list of a month
+# arrives in the next one.
 KASIPODAQ_ARREARS_REMINDER_MONTHS = int(
-    os.environ.get("KASIPODAQ_ARREARS_REMINDER_MONTHS", "1")
+    os.environ.get("KASIPODAQ_ARREARS_REMINDER_MONTHS", "2")
 )
 KASIPODAQ_ARREARS_REMINDER_DAYS = int(
     os.environ.get("KASIPODAQ_ARREARS_REMINDER_DAYS", "30")

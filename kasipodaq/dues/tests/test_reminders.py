@@ -54,6 +54,11 @@ def _pay(person: Person, tiyn: int) -> None:
     )
 
 
+@pytest.fixture(autouse=True)
+def _one_month_is_enough(settings: Any) -> None:
+    settings.KASIPODAQ_ARREARS_REMINDER_MONTHS = 1
+
+
 @pytest.fixture
 def owing(tree: Tree) -> Person:
     """Charged April, May and June, paid one month: April is covered, May owed."""
@@ -133,6 +138,17 @@ def test_those_paid_up_without_email_or_no_longer_members_get_nothing(
     assert inbox.recipients == [["aigul@example.kz"]]
 
 
+def test_by_default_a_month_overdue_is_not_yet_reminded(
+    tree: Tree, owing: Person, inbox: Inbox, settings: Any
+) -> None:
+    """The employer's list of a month comes in the next one: two months count."""
+    settings.KASIPODAQ_ARREARS_REMINDER_MONTHS = 2
+    assert remind_arrears(unit=tree.central, on=ON).sent == 0
+    _charge(owing, 3)  # March too: the payment covers it, April and May are owed
+    assert remind_arrears(unit=tree.central, on=ON).sent == 1
+    assert inbox.recipients == [["aigul@example.kz"]]
+
+
 def test_the_reminders_are_written_in_the_unions_language(
     tree: Tree, owing: Person, inbox: Inbox
 ) -> None:
@@ -144,9 +160,7 @@ def test_the_reminders_are_written_in_the_unions_language(
 def test_the_reminders_reach_only_the_chosen_subtree(
     tree: Tree, owing: Person, inbox: Inbox
 ) -> None:
-    other = _member(
-        tree, 7, email="far@example.kz", birth_date=dt.date(1979, 2, 2)
-    )
+    other = _member(tree, 7, email="far@example.kz", birth_date=dt.date(1979, 2, 2))
     _charge(other, 5)
     done = remind_arrears(unit=tree.regions[1], on=ON)
     assert done.sent == 1
@@ -162,9 +176,7 @@ def test_a_mail_server_that_is_down_records_no_reminder(
     assert not ArrearsReminder.objects.exists()
 
 
-def test_the_command_says_what_it_did(
-    tree: Tree, owing: Person, inbox: Inbox
-) -> None:
+def test_the_command_says_what_it_did(tree: Tree, owing: Person, inbox: Inbox) -> None:
     out = io.StringIO()
     call_command("remind_arrears", "--on", "2026-06-10", stdout=out)
     assert out.getvalue().strip() == (

@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/v1/", include("kasipodaq.api.urls")),
     path("cards/", include("kasipodaq.cards.urls")),
     path("dues/", include("kasipodaq.dues.urls")),
+    path("budget/", include("kasipodaq.budget.urls")),
     path("", include("kasipodaq.cards.public_urls")),
 ]

@@ -38,6 +38,18 @@ ALLOWED = {
         "accounts",
         "api",
     },
+    # A capability on dues: it reads the dues' ledger and money, never the reverse.
+    "budget": {
+        "core",
+        "orgtree",
+        "access",
+        "audit",
+        "registry",
+        "dues",
+        "budget",
+        "accounts",
+        "api",
+    },
     "reporting": {
         "core",
         "orgtree",
@@ -57,6 +69,7 @@ ALLOWED = {
         "registry",
         "reporting",
         "cards",
+        "dues",
         "accounts",
         "api",
     },
@@ -68,6 +81,9 @@ SCOPED_MODELS = {
     "AuditEvent",
     "OrgEvent",
     "Employer",
+    "Budget",
+    "Expense",
+    "OtherIncome",
 }
 
 

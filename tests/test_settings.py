@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -118,3 +119,39 @@ def test_the_embedded_default_makes_its_own_card_key_once(tmp_path: Path) -> Non
     assert key(tmp_path / "one") == first
     assert key(tmp_path / "two") != first
     assert (tmp_path / "one" / "card-keys.json").stat().st_mode & 0o077 == 0
+
+
+def test_the_embedded_default_pays_by_card_through_its_own_simulator(
+    tmp_path: Path,
+) -> None:
+    """Card payments go to the local simulator, with a secret of this install's."""
+    show = (
+        "import json; from django.conf import settings; "
+        "print(json.dumps([settings.KASIPODAQ_CARD_PAYMENTS, "
+        "settings.KASIPODAQ_PAYMENT_PROVIDER]))"
+    )
+
+    def provider(data_dir: Path) -> list[object]:
+        result = subprocess.run(  # noqa: S603 (our own interpreter)
+            [sys.executable, "-c", f"import django; django.setup(); {show}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env=_environment(
+                DJANGO_SETTINGS_MODULE="config.settings.local",
+                KASIPODAQ_DATA_DIR=str(data_dir),
+                KASIPODAQ_PAYMENT_PROVIDER="",
+            ),
+            check=True,
+        )
+        found: list[object] = json.loads(result.stdout)
+        return found
+
+    enabled, first = provider(tmp_path / "one")
+    assert enabled is True
+    assert isinstance(first, dict)
+    assert first["api_url"] == "http://127.0.0.1:8100"
+    assert len(first["api_secret"]) >= 32
+    assert provider(tmp_path / "one")[1] == first
+    assert provider(tmp_path / "two")[1] != first
+    assert (tmp_path / "one" / "payment-simulator.json").stat().st_mode & 0o077 == 0

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "kasipodaq.reporting",
     "kasipodaq.cards",
     "kasipodaq.dues",
+    "kasipodaq.budget",
     "kasipodaq.api",
 ]
 
@@ -176,7 +177,6 @@ KASIPODAQ_CLIENT_ADDRESS_HEADER = os.environ.get("KASIPODAQ_CLIENT_ADDRESS_HEADE
 KASIPODAQ_ARREARS_SOURCE = os.environ.get(
     "KASIPODAQ_ARREARS_SOURCE", "kasipodaq.dues.arrears.months_overdue"
 )
-
 # Members this many months overdue are reminded by email (`remind-arrears`), at
 # most once in so many days. Two, not one: an employer's payroll list of a month
 # arrives in the next one.
@@ -186,6 +186,18 @@ KASIPODAQ_ARREARS_REMINDER_MONTHS = int(
 KASIPODAQ_ARREARS_REMINDER_DAYS = int(
     os.environ.get("KASIPODAQ_ARREARS_REMINDER_DAYS", "30")
 )
+
+# Dues by bank card through CloudPayments. The provider as JSON:
+# {"api_url": "https://api.cloudpayments.ru", "public_id": "…", "api_secret": "…"}
+# (`kasipodaq payment-simulator` stands in for it locally). Production requires it
+# when KASIPODAQ_CARD_PAYMENTS is on.
+KASIPODAQ_CARD_PAYMENTS = env_bool("KASIPODAQ_CARD_PAYMENTS", False)
+KASIPODAQ_PAYMENT_PROVIDER = json.loads(
+    os.environ.get("KASIPODAQ_PAYMENT_PROVIDER") or "{}"
+)
+# Members are told this many days before their card is charged.
+KASIPODAQ_CARD_NOTICE_DAYS = int(os.environ.get("KASIPODAQ_CARD_NOTICE_DAYS", "3"))
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL or None)
@@ -198,7 +210,18 @@ CELERY_BEAT_SCHEDULE = {
     "remind-late-reports": {
         "task": "kasipodaq.reporting.tasks.remind_late_reports",
         "schedule": crontab(hour=9, minute=0),
-    }
+    },
+    # Card charges of the day (`kasipodaq charge-subscriptions` from cron instead).
+    "charge-card-subscriptions": {
+        "task": "kasipodaq.dues.tasks.charge_subscriptions_task",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    # Members in arrears (`kasipodaq remind-arrears` from cron instead): each at
+    # most once in KASIPODAQ_ARREARS_REMINDER_DAYS.
+    "remind-arrears": {
+        "task": "kasipodaq.dues.tasks.remind_arrears_task",
+        "schedule": crontab(hour=10, minute=0),
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 

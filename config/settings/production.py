@@ -3,13 +3,23 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import KASIPODAQ_CARD_KEYS, SECRET_KEY, env_bool
+from .base import (
+    KASIPODAQ_CARD_KEYS,
+    KASIPODAQ_CARD_PAYMENTS,
+    KASIPODAQ_PAYMENT_PROVIDER,
+    SECRET_KEY,
+    env_bool,
+)
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set in production")
 if not KASIPODAQ_CARD_KEYS:
     raise ImproperlyConfigured(
         "KASIPODAQ_CARD_KEYS must be set in production (kasipodaq new-card-key)"
+    )
+if KASIPODAQ_CARD_PAYMENTS and not KASIPODAQ_PAYMENT_PROVIDER:
+    raise ImproperlyConfigured(
+        "KASIPODAQ_PAYMENT_PROVIDER must be set when KASIPODAQ_CARD_PAYMENTS is on"
     )
 
 DEBUG = False

@@ -136,14 +136,14 @@ def _line(
         parse_iin(iin)
     except ValidationError as fault:
         problems.append(Problem(number, _("IIN"), str(fault.messages[0])))
-    parsed_month = _month(month)
+    parsed_month = parse_list_month(month)
     if parsed_month is None:
         problems.append(
             Problem(
                 number, _("month"), _("Not a month: write it as 2026-03 or 03.2026.")
             )
         )
-    tiyn = _amount(amount)
+    tiyn = parse_tenge(amount)
     if tiyn is None:
         problems.append(
             Problem(number, _("amount"), _("Not an amount of tenge, e.g. 1234.56."))
@@ -155,7 +155,8 @@ def _line(
     return Line(number, iin, parsed_month, tiyn)
 
 
-def _month(text: str) -> dt.date | None:
+def parse_list_month(text: str) -> dt.date | None:
+    """A month as the lists write it: 2026-03, 2026-03-01, 03.2026, 01.03.2026."""
     for form in _MONTH_FORMS:
         found = form.match(text.strip())
         if found is not None and 1 <= int(found["month"]) <= 12:
@@ -163,7 +164,9 @@ def _month(text: str) -> dt.date | None:
     return None
 
 
-def _amount(text: str) -> int | None:
+def parse_tenge(text: str) -> int | None:
+    """Tenge as a list writes them (spaces between thousands, a decimal comma), in
+    tiyn; None when it is no amount."""
     cleaned = _SPACES.sub("", text).replace(",", ".")
     try:
         return to_tiyn(Decimal(cleaned))

@@ -120,7 +120,7 @@ def test_the_schema_documents_refusals_and_allowed_values(tree):
         for methods in schema["paths"].values()
         for operation in methods.values()
     ]
-    assert len(operations) == 33
+    assert len(operations) == 38
     for operation in operations:
         assert {"401", "404", "422"} <= set(operation["responses"]), operation
         assert operation["security"] == [{"TokenAuth": []}]

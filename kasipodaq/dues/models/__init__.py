@@ -5,7 +5,26 @@ Money is whole tiyn in BigIntegerFields (`money.py`); months are the first day o
 the month.
 """
 
+from .card_payments import (
+    CardCharge,
+    CardSubscription,
+    ChargeOutcome,
+    NotificationOutcome,
+    ProviderNotification,
+    SubscriptionStatus,
+)
 from .charges import Charge
+from .company_fees import (
+    CompanyCharge,
+    CompanyDeclaration,
+    CompanyFeeSchedule,
+    CompanyFeeTier,
+    CompanyLedgerEntry,
+    CompanyPayment,
+    FeeBasis,
+    FeePeriod,
+    FigureSource,
+)
 from .ledger import DistributionRule, LedgerEntry
 from .payments import Payment, PaymentMethod, ReceiptSequence
 from .payroll import LineOutcome, PayrollLine, PayrollList, PayrollStatus
@@ -18,23 +37,42 @@ from .rules import (
     Rounding,
     SalaryBase,
 )
+from .salary_lists import SalaryList
+from .transfers import LevelTransfer
 
 __all__ = [
     "ROUNDING_STEP",
     "ArrearsReminder",
+    "CardCharge",
+    "CardSubscription",
     "Charge",
+    "ChargeOutcome",
+    "CompanyCharge",
+    "CompanyDeclaration",
+    "CompanyFeeSchedule",
+    "CompanyFeeTier",
+    "CompanyLedgerEntry",
+    "CompanyPayment",
     "DistributionRule",
     "DuesRule",
     "Exemption",
     "ExemptionReason",
+    "FeeBasis",
+    "FeePeriod",
+    "FigureSource",
     "LedgerEntry",
+    "LevelTransfer",
     "LineOutcome",
+    "NotificationOutcome",
     "Payment",
     "PaymentMethod",
     "PayrollLine",
     "PayrollList",
     "PayrollStatus",
+    "ProviderNotification",
     "ReceiptSequence",
     "Rounding",
     "SalaryBase",
+    "SalaryList",
+    "SubscriptionStatus",
 ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -22,6 +23,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
+from kasipodaq.access import policy
+from kasipodaq.access.perms import Perm
 from kasipodaq.orgtree.models import OrgUnit
 from kasipodaq.registry.models import Person
 
@@ -42,9 +45,14 @@ class Reminded:
     recently: int
 
 
-def remind_arrears(*, unit: OrgUnit, on: dt.date) -> Reminded:
+def remind_arrears(*, actor: Any, unit: OrgUnit, on: dt.date) -> Reminded:
     """Email every member under `unit` overdue on `on` who has not been reminded
-    lately; what was done."""
+    lately; what was done.
+
+    ``actor`` None is the command line or the daily task, which may remind anyone.
+    """
+    if actor is not None:
+        policy.require(actor, Perm.DUES_MANAGE, unit=unit)
     debtors = debtors_under(
         unit.path, on, min_months=settings.KASIPODAQ_ARREARS_REMINDER_MONTHS
     )

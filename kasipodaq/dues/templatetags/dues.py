@@ -11,6 +11,7 @@ from kasipodaq.access import policy
 from kasipodaq.access.perms import Perm
 from kasipodaq.core.dates import today
 
+from ..in_force import exemptions_of
 from ..money import to_tenge
 from ..selectors import member_dues as read_member_dues
 
@@ -36,6 +37,7 @@ def member_dues(context: dict[str, Any], person: Any) -> dict[str, Any]:
         "shown": True,
         "person": person,
         "dues": read_member_dues(person, today()),
+        "exemptions": exemptions_of(person),
         "can_manage": policy.has_perm(
             context["user"], Perm.DUES_MANAGE, unit=membership.org_unit
         ),

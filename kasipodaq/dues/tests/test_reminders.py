@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
+from kasipodaq.access.perms import Role
 from kasipodaq.core.tests.mailbox import Inbox, free_port, use_smtp
 from kasipodaq.dues.arrears import debtors_under
 from kasipodaq.dues.models import ArrearsReminder, Charge, PaymentMethod
@@ -17,7 +20,7 @@ from kasipodaq.dues.services.payments import record_payment
 from kasipodaq.dues.services.reminders import remind_arrears
 from kasipodaq.registry.models import LeaveReason, Person
 from kasipodaq.registry.services.termination import end_membership
-from kasipodaq.registry.tests.factories import Tree
+from kasipodaq.registry.tests.factories import Tree, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +87,7 @@ def test_a_member_overdue_is_told_how_long_and_how_much(
 ) -> None:
     """In the union's language (members choose none); English here."""
     settings.LANGUAGE_CODE = "en"
-    done = remind_arrears(unit=tree.central, on=ON)
+    done = remind_arrears(actor=None, unit=tree.central, on=ON)
     assert (done.sent, done.unreachable, done.recently) == (1, 0, 0)
     (message,) = inbox.to("aigul@example.kz")
     body = message.get_content()
@@ -103,15 +106,15 @@ def test_a_member_overdue_is_told_how_long_and_how_much(
 def test_no_member_is_reminded_twice_within_the_interval(
     tree: Tree, owing: Person, inbox: Inbox, settings: Any
 ) -> None:
-    remind_arrears(unit=tree.central, on=ON)
-    again = remind_arrears(unit=tree.central, on=ON)
+    remind_arrears(actor=None, unit=tree.central, on=ON)
+    again = remind_arrears(actor=None, unit=tree.central, on=ON)
     assert (again.sent, again.recently) == (0, 1)
     assert len(inbox.messages) == 1
     ArrearsReminder.objects.update(
         sent_at=timezone.now()
         - dt.timedelta(days=settings.KASIPODAQ_ARREARS_REMINDER_DAYS + 1)
     )
-    assert remind_arrears(unit=tree.central, on=ON).sent == 1
+    assert remind_arrears(actor=None, unit=tree.central, on=ON).sent == 1
     assert len(inbox.messages) == 2
 
 
@@ -133,7 +136,7 @@ def test_those_paid_up_without_email_or_no_longer_members_get_nothing(
         on=dt.date(2026, 6, 1),
         reason=LeaveReason.OWN_WISH,
     )
-    done = remind_arrears(unit=tree.central, on=ON)
+    done = remind_arrears(actor=None, unit=tree.central, on=ON)
     assert (done.sent, done.unreachable) == (1, 1)
     assert inbox.recipients == [["aigul@example.kz"]]
 
@@ -143,16 +146,16 @@ def test_by_default_a_month_overdue_is_not_yet_reminded(
 ) -> None:
     """The employer's list of a month comes in the next one: two months count."""
     settings.KASIPODAQ_ARREARS_REMINDER_MONTHS = 2
-    assert remind_arrears(unit=tree.central, on=ON).sent == 0
+    assert remind_arrears(actor=None, unit=tree.central, on=ON).sent == 0
     _charge(owing, 3)  # March too: the payment covers it, April and May are owed
-    assert remind_arrears(unit=tree.central, on=ON).sent == 1
+    assert remind_arrears(actor=None, unit=tree.central, on=ON).sent == 1
     assert inbox.recipients == [["aigul@example.kz"]]
 
 
 def test_the_reminders_are_written_in_the_unions_language(
     tree: Tree, owing: Person, inbox: Inbox
 ) -> None:
-    remind_arrears(unit=tree.central, on=ON)
+    remind_arrears(actor=None, unit=tree.central, on=ON)
     (message,) = inbox.messages
     assert message.get_content().startswith("Здравствуйте, Айгуль!")
 
@@ -162,7 +165,7 @@ def test_the_reminders_reach_only_the_chosen_subtree(
 ) -> None:
     other = _member(tree, 7, email="far@example.kz", birth_date=dt.date(1979, 2, 2))
     _charge(other, 5)
-    done = remind_arrears(unit=tree.regions[1], on=ON)
+    done = remind_arrears(actor=None, unit=tree.regions[1], on=ON)
     assert done.sent == 1
     assert inbox.recipients == [["far@example.kz"]]
 
@@ -172,7 +175,7 @@ def test_a_mail_server_that_is_down_records_no_reminder(
 ) -> None:
     use_smtp(settings, free_port())  # nothing listens there
     with pytest.raises(OSError):
-        remind_arrears(unit=tree.central, on=ON)
+        remind_arrears(actor=None, unit=tree.central, on=ON)
     assert not ArrearsReminder.objects.exists()
 
 
@@ -188,3 +191,33 @@ def test_the_command_says_what_it_did(tree: Tree, owing: Person, inbox: Inbox) -
     with pytest.raises(CommandError, match="No organization has the code"):
         call_command("remind_arrears", "--org", "NOPE", "--on", "2026-06-10")
     assert len(inbox.messages) == 1
+
+
+def test_the_organizations_page_sends_them_and_says_so(
+    tree: Tree, owing: Person, inbox: Inbox
+) -> None:
+    accountant = Client(HTTP_ACCEPT_LANGUAGE="en")
+    accountant.force_login(grant(Role.ACCOUNTANT, tree.regions[0]))
+    url = reverse("dues:remind", args=[tree.regions[0].pk])
+    page = accountant.post(url, follow=True)
+    assert page.redirect_chain == [
+        (reverse("dues:org", args=[tree.regions[0].pk]), 302)
+    ]
+    assert "Reminders are being sent" in page.content.decode()
+    assert inbox.recipients == [["aigul@example.kz"]]
+
+
+def test_only_those_who_keep_the_dues_there_may_send_them(
+    tree: Tree, owing: Person, inbox: Inbox
+) -> None:
+    for user in (
+        grant(Role.ACCOUNTANT, tree.regions[1]),
+        grant(Role.LEGAL_INSPECTOR, tree.regions[0]),
+    ):
+        client = Client()
+        client.force_login(user)
+        url = reverse("dues:remind", args=[tree.regions[0].pk])
+        assert client.post(url).status_code == 404
+        assert client.get(url).status_code in {404, 405}
+    assert inbox.messages == []
+    assert not ArrearsReminder.objects.exists()

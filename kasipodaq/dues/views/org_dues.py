@@ -37,6 +37,7 @@ from ..selectors import (
 )
 from ..services.accrual import accrue_month
 from ..services.payroll import import_payroll
+from ..tasks import remind_arrears_task
 
 
 class OrgDuesView(LoginRequiredMixin, View):
@@ -92,6 +93,23 @@ class OrgDuesView(LoginRequiredMixin, View):
             "can_manage": policy.has_perm(user, Perm.DUES_MANAGE, unit=unit),
         }
         return render(self.request, "dues/org.html", context)
+
+
+class RemindView(LoginRequiredMixin, View):
+    """POST: email the members in arrears under the unit, in the background."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        unit = access_unit(request.user, pk, Perm.DUES_MANAGE)
+        remind_arrears_task.delay(unit.pk)
+        messages.success(
+            request,
+            _(
+                "Reminders are being sent to the members in arrears who have an "
+                "email; those reminded in the last %(days)s days are left alone."
+            )
+            % {"days": settings.KASIPODAQ_ARREARS_REMINDER_DAYS},
+        )
+        return redirect("dues:org", pk=unit.pk)
 
 
 class PayrollUploadView(LoginRequiredMixin, View):

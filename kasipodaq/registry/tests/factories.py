@@ -66,7 +66,8 @@ def valid_bin() -> str:
     from kasipodaq.core.checksum import check_digit
 
     while True:
-        first = f"0509400{next(_bins):04d}"
+        # Five digits of serial: the suite makes more than 10,000 employers.
+        first = f"050940{next(_bins) % 100_000:05d}"
         digit = check_digit(first)
         if digit is not None:
             return f"{first}{digit}"

@@ -31,7 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         on = day_option(options["on"])
         try:
-            done = remind_arrears(unit=unit_or_union(options["org"]), on=on)
+            done = remind_arrears(actor=None, unit=unit_or_union(options["org"]), on=on)
         except DomainError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(

@@ -5,30 +5,38 @@ as its district chair ("chair.district", Karaganda's city committee), every staf
 page and every API operation that takes an id is asked about objects outside the
 chair's district: a member there, a former member, a member who left the chair's
 district for another, the neighbour district, its primary organization, the region
-and the central committee above, a closed unit and a unit of another region.
-Every answer is 404, the same as for an id that does not exist, and nothing in the
-database changes: no person, membership, organization, history or audit row.
+and the central committee above, a closed unit and a unit of another region,
+and the dues and budget records of those people and units (an exemption, card
+payments, a budget, an expense, an income). Every answer is 404, the same as for
+an id that does not exist, and nothing in the database changes: no person,
+membership, organization, history, dues, ledger, budget or audit row.
 
 The pages come from the URL resolver and the operations from the OpenAPI schema,
 so a page or an endpoint added later is asked too; a page without an id in its
 path must be listed below with the ids its query string takes. Each case also
 asks about an object of the chair's own district, which must not be a 404, so the
-404s are the scoping's and not a broken request's.
+404s are the scoping's and not a broken request's; on the dues and budget pages
+its POST goes through and changes the database, and in the dues API it succeeds,
+so an object within reach would have been changed (or read).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from kasipodaq.access.perms import Perm, Role
 from kasipodaq.access.policy import has_perm
@@ -37,10 +45,41 @@ from kasipodaq.api.schemas import MAX_ID
 from kasipodaq.api.tokens import issue_token
 from kasipodaq.api.v1 import api
 from kasipodaq.audit.models import AuditAction, AuditEvent
+from kasipodaq.budget.models import (
+    Budget,
+    BudgetLine,
+    BudgetStatus,
+    Expense,
+    ExpenseCategory,
+    OtherIncome,
+)
 from kasipodaq.cards.models import Card, IssueRun, MemberNumber
 from kasipodaq.core.dates import today
-from kasipodaq.dues.models import Charge, Payment, PayrollList
+from kasipodaq.dues.models import (
+    ArrearsReminder,
+    CardSubscription,
+    Charge,
+    CompanyCharge,
+    CompanyDeclaration,
+    CompanyFeeSchedule,
+    CompanyFeeTier,
+    CompanyLedgerEntry,
+    CompanyPayment,
+    DistributionRule,
+    DuesRule,
+    Exemption,
+    ExemptionReason,
+    LedgerEntry,
+    LevelTransfer,
+    Payment,
+    PayrollList,
+    SalaryBase,
+    SalaryList,
+    SubscriptionStatus,
+)
+from kasipodaq.dues.months import month_of, next_month
 from kasipodaq.dues.services.cash import record_cash
+from kasipodaq.dues.tests.card_fixtures import start_simulator
 from kasipodaq.orgtree.models import (
     EmployeeCount,
     Employer,
@@ -73,14 +112,17 @@ MEMBERS = 1500
 API_PREFIX = "/api/v1"
 
 # The staff pages, by URL namespace, and what the `pk` of their path names.
-STAFF_NAMESPACES = ("members", "orgs", "audit", "reports", "cards", "dues")
+STAFF_NAMESPACES = ("members", "orgs", "audit", "reports", "cards", "dues", "budget")
 PK_KIND_BY_NAMESPACE = {
     "members": "person",
     "orgs": "unit",
     "reports": "report",
     "cards": "person",
     "dues": "unit",
+    "budget": "unit",
 }
+# Besides `pk`, a path may take the year (of a budget): the current one.
+PATH_CONVERTERS = {"pk", "year"}
 PK_KIND_BY_NAME = {
     "cards:org": "unit",
     "cards:sheet": "unit",
@@ -88,6 +130,19 @@ PK_KIND_BY_NAME = {
     "dues:payroll": "payroll",
     "dues:cash": "person",
     "dues:receipt": "payment",
+    "dues:exemptions": "person",
+    "dues:member-history": "person",
+    "dues:card": "person",
+    "dues:exemption-end": "exemption",
+    "dues:card-cancel": "subscription",
+    # Only the union and its regions regulate the distribution (other units: 404).
+    "dues:distribution": "region",
+    # A draft is approved; an approved budget is reopened or revised.
+    "budget:approve": "budget",
+    "budget:reopen": "approved_budget",
+    "budget:revise": "approved_budget",
+    "budget:expense-delete": "expense",
+    "budget:income-delete": "income",
     "audit:person": "person",
     "audit:user": "user",
     "reports:campaign": "campaign",
@@ -105,6 +160,13 @@ CENTRE_PAGES = {
     "reports:version-edit",
     "reports:version-publish",
 }
+# Pages about a region, not a district: their control is the region's chair.
+REGION_PAGES = {"dues:distribution"}
+# Pages whose POST about the control's own object must go through and change
+# the database, so that their 404s are the scoping's and not a refused form.
+CHANGING_NAMESPACES = ("dues:", "budget:")
+# Pages that need the payment provider (its simulator) to change anything.
+PROVIDER_PAGES = {"dues:card"}
 # Pages without an id in the path: the ids their query string takes, by kind,
 # and the methods that read them (a POST of the admission form ignores ?person=).
 QUERY_IDS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
@@ -116,6 +178,8 @@ QUERY_IDS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
 }
 # The card design is the centre's alone, and a card number is no id: their
 # refusals are in kasipodaq/cards/tests/test_views.py.
+# The payment provider's notification is signed and has no session and no id:
+# its refusals are in kasipodaq/dues/tests/test_card_*.py.
 NO_IDS = {
     "orgs:tree",
     "reports:campaigns",
@@ -123,6 +187,7 @@ NO_IDS = {
     "cards:design",
     "cards:preview",
     "cards:find",
+    "dues:card-notify",
 }
 # API paths with an {id}: what it names (the first prefix that matches). Operations
 # that take no id at all.
@@ -133,16 +198,23 @@ API_KIND_BY_PREFIX = {
     "/api/v1/reports/": "report",
     "/api/v1/cards/members/": "person",
     "/api/v1/cards/runs/": "run",
+    "/api/v1/dues/members/": "person",
+    "/api/v1/dues/orgs/": "unit",
 }
+# Path parameters besides {id}: {month} is the current month (YYYY-MM).
+PATH_PARAMETERS = {"{id}", "{month}"}
+# Operations whose control about the chair's own object must succeed, so that
+# their 404s are the scoping's and not a refused body.
+SUCCEEDING_API_PREFIXES = ("/api/v1/dues/",)
 NO_ID_OPERATIONS = {"GET /api/v1/reports/forms", "GET /api/v1/reports/campaigns"}
 # Operations whose right no district chair holds (the centre's): 404 is their
 # answer to the chair even in the district, so the central administrator shows
 # that the request itself is sound.
 CENTRE_OPERATIONS = {"POST /api/v1/reports/{id}/reopen"}
 # The least the resolver and the schema must give, so no test passes vacuously.
-MIN_PK_PAGES = 16
-MIN_QUERY_PAGES = 4
-MIN_ID_OPERATIONS = 16
+MIN_PK_PAGES = 71
+MIN_QUERY_PAGES = 5
+MIN_ID_OPERATIONS = 36
 
 
 # --- the cases, from the resolver and the schema -----------------------------------
@@ -183,6 +255,15 @@ def _page_cases() -> tuple[list[tuple[str, Any]], list[str]]:
 
 
 PK_PAGES, OTHER_PAGES = _page_cases()
+CONVERTERS = {name: set(p.pattern.converters) for name, p in _staff_patterns()}
+
+
+def _page_url(name: str, pk: int) -> str:
+    """The page about `pk`, of the current year when its path takes a year."""
+    kwargs = {"pk": pk}
+    if "year" in CONVERTERS[name]:
+        kwargs["year"] = today().year
+    return reverse(name, kwargs=kwargs)
 
 
 def _schema() -> dict[str, Any]:
@@ -257,6 +338,7 @@ def test_the_cases_cover_every_page_and_operation(client: Client) -> None:
     assert len(PK_PAGES) >= MIN_PK_PAGES
     for name, _view in PK_PAGES:
         assert _pk_kind(name), f"{name}: say what its pk names in PK_KIND_BY_NAME"
+        assert CONVERTERS[name] <= PATH_CONVERTERS, f"{name}: fill its path in"
     assert set(OTHER_PAGES) == set(QUERY_IDS) | NO_IDS, (
         "a page without an id in its path: list the ids of its query in QUERY_IDS, "
         "or put it in NO_IDS"
@@ -275,6 +357,8 @@ def test_the_cases_cover_every_page_and_operation(client: Client) -> None:
     for op in ID_OPERATIONS:
         if op.path_id:
             assert any(op.path.startswith(p) for p in API_KIND_BY_PREFIX), op.label
+    for op in OPERATIONS:
+        assert set(re.findall(r"{[^}]*}", op.path)) <= PATH_PARAMETERS, op.label
 
 
 # --- the demo and its samples --------------------------------------------------------
@@ -289,8 +373,10 @@ class Demo:
     second_primary: OrgUnit  # another one of it
     member: Person  # of `primary`, with no past outside the district
     staff: User  # a user holding a role in the district
-    # Outside the chair's district, by kind: person, unit, user, report, card run. A
-    # campaign is the whole union's: none lies outside (its reports are scoped).
+    # Outside the chair's district, by kind: person, unit, user, report, card run,
+    # the dues and budget records of those people and units, and the regions (the
+    # pages of the union's and regions' regulations). A campaign is the whole
+    # union's: none lies outside (its reports are scoped).
     outside: dict[str, list[Any]]
     report: Report  # of `primary`, in the campaign
     campaign: Campaign
@@ -332,6 +418,9 @@ def demo(db: None) -> Demo:
         .order_by("pk")
     )
     member = _found(stays.filter(current_membership__org_unit=primaries[0]).first())
+    # Dues paid in the member's organization: it owes the levels above their
+    # shares, so a transfer up (the statement's form) goes through.
+    record_cash(actor=None, person=member, amount_tiyn=100_000, paid_on=today())
     leaving = _found(stays.exclude(pk=member.pk).first())
     # A member who left the chair's district for the neighbour one: their past
     # membership lies in the chair's district, their record no longer does.
@@ -385,10 +474,21 @@ def demo(db: None) -> Demo:
         _user("admin"),
         _user("chair.karaganda"),
     ]
+    region = _found(district.parent)
+    assert region.level == Level.REGION
+    regions: list[Any] = [
+        region,
+        units[3],  # the central committee
+        _found(
+            OrgUnit.objects.filter(level=Level.REGION).exclude(pk=region.pk).first()
+        ),
+    ]
     for person in people:
         assert not has_perm(chair, Perm.MEMBER_VIEW, unit=_unit_of(person))
-    for unit in units:
+        assert not has_perm(chair, Perm.DUES_VIEW, unit=_unit_of(person))
+    for unit in [*units, *regions]:
         assert not has_perm(chair, Perm.ORG_VIEW, unit=unit)
+        assert not has_perm(chair, Perm.DUES_VIEW, unit=unit)
 
     campaign = open_campaign(
         actor=_user("admin"),
@@ -426,6 +526,13 @@ def demo(db: None) -> Demo:
                 record_cash(actor=None, person=person, amount_tiyn=100, paid_on=today())
                 for person in people
             ],
+            "region": regions,
+            "exemption": [_exemption(person) for person in people],
+            "subscription": [_subscription(person) for person in people],
+            "budget": [_budget(unit, BudgetStatus.DRAFT) for unit in units],
+            "approved_budget": [_budget(unit, BudgetStatus.APPROVED) for unit in units],
+            "expense": [_expense(unit) for unit in units],
+            "income": [_income(unit) for unit in units],
         },
         report=Report.objects.get(campaign=campaign, unit=primaries[0]),
         campaign=campaign,
@@ -443,7 +550,70 @@ def demo(db: None) -> Demo:
             "run": _last_pk(IssueRun.objects) + 1000,
             "payroll": _last_pk(PayrollList.objects) + 1000,
             "payment": _last_pk(Payment.objects) + 1000,
+            "region": _last_pk(OrgUnit.objects) + 1000,
+            "exemption": _last_pk(Exemption.objects) + 1000,
+            "subscription": _last_pk(CardSubscription.objects) + 1000,
+            "budget": _last_pk(Budget.objects) + 1000,
+            "approved_budget": _last_pk(Budget.objects) + 1000,
+            "expense": _last_pk(Expense.objects) + 1000,
+            "income": _last_pk(OtherIncome.objects) + 1000,
         },
+    )
+
+
+def _exemption(person: Person) -> Exemption:
+    """An open exemption since a year ago: ending it changes it."""
+    since = month_of(today())
+    return Exemption.objects.create(
+        person=person,
+        reason=ExemptionReason.OTHER,
+        valid_from=since.replace(year=since.year - 1),
+    )
+
+
+def _subscription(person: Person) -> CardSubscription:
+    """Active card payments: cancelling them changes them."""
+    return CardSubscription.objects.create(
+        person=person,
+        amount_tiyn=100_000,
+        charge_day=5,
+        status=SubscriptionStatus.ACTIVE,
+        token="isolation",
+        next_charge_on=today(),
+    )
+
+
+def _budget(unit: OrgUnit, status: str) -> Budget:
+    """A budget with a planned line: a draft of last year, which approving
+    changes, or an approved one of the year before, which reopening or revising
+    changes (the demo's budgets are of this year)."""
+    approved = status == BudgetStatus.APPROVED
+    budget = Budget.objects.create(
+        unit=unit,
+        year=today().year - (2 if approved else 1),
+        status=status,
+        approved_by=_user("admin") if approved else None,
+        approved_at=timezone.now() if approved else None,
+    )
+    BudgetLine.objects.create(
+        budget=budget, category=ExpenseCategory.TRAINING, planned_tiyn=100_000
+    )
+    return budget
+
+
+def _expense(unit: OrgUnit) -> Expense:
+    return Expense.objects.create(
+        unit=unit,
+        spent_on=today(),
+        category=ExpenseCategory.OTHER,
+        amount_tiyn=100,
+        document="ISOLATION",
+    )
+
+
+def _income(unit: OrgUnit) -> OtherIncome:
+    return OtherIncome.objects.create(
+        unit=unit, received_on=today(), amount_tiyn=100, document="ISOLATION"
     )
 
 
@@ -458,24 +628,43 @@ def _unit_of(person: Person) -> OrgUnit:
 
 
 def _own(demo: Demo, kind: str) -> Any:
-    return {
-        "person": demo.member,
-        "unit": demo.primary,
-        "user": demo.staff,
-        "report": demo.report,
-        "campaign": demo.campaign,
-        "form": demo.campaign.form,
-        "version": demo.draft,
-        "run": IssueRun.objects.create(unit=demo.primary),
-        "payroll": PayrollList.objects.create(unit=demo.primary, sha256="own"),
-        "payment": record_cash(
+    """The chair's own object of `kind`; records of their own are made here."""
+    made: dict[str, Callable[[], Any]] = {
+        "person": lambda: demo.member,
+        "unit": lambda: demo.primary,
+        "user": lambda: demo.staff,
+        "report": lambda: demo.report,
+        "campaign": lambda: demo.campaign,
+        "form": lambda: demo.campaign.form,
+        "version": lambda: demo.draft,
+        "run": lambda: IssueRun.objects.create(unit=demo.primary),
+        "payroll": lambda: PayrollList.objects.create(unit=demo.primary, sha256="own"),
+        "payment": lambda: record_cash(
             actor=None, person=demo.member, amount_tiyn=100, paid_on=today()
         ),
-    }[kind]
+        "region": lambda: demo.district.parent,
+        "exemption": lambda: _exemption(demo.member),
+        "subscription": lambda: _subscription(demo.member),
+        "budget": lambda: _budget(demo.primary, BudgetStatus.DRAFT),
+        "approved_budget": lambda: _budget(demo.primary, BudgetStatus.APPROVED),
+        "expense": lambda: _expense(demo.primary),
+        "income": lambda: _income(demo.primary),
+    }
+    return made[kind]()
+
+
+def _rows(model: Any) -> list[dict[str, Any]]:
+    return list(model.objects.order_by("pk").values())
+
+
+def _tally(model: Any, money: str = "amount_tiyn") -> dict[str, Any]:
+    """A table too big to list: its rows and their money, which its writes move."""
+    return model.objects.aggregate(rows=Count("pk"), tiyn=Sum(money))
 
 
 def _state() -> dict[str, Any]:
-    """Everything a request about a member or an organization could change."""
+    """Everything a request about a member, an organization, their dues or
+    budgets could change."""
     return {
         "people": list(Person.objects.order_by("pk").values()),
         "memberships": list(Membership.objects.order_by("pk").values()),
@@ -494,6 +683,25 @@ def _state() -> dict[str, Any]:
         "charges": list(Charge.objects.order_by("pk").values()),
         "payments": Payment.objects.count(),
         "payroll_lists": PayrollList.objects.count(),
+        "dues_rules": _rows(DuesRule),
+        "distribution_rules": _rows(DistributionRule),
+        "exemptions": _rows(Exemption),
+        "salaries": _tally(SalaryBase),
+        "salary_lists": _rows(SalaryList),
+        "level_transfers": _rows(LevelTransfer),
+        "card_subscriptions": _rows(CardSubscription),
+        "fee_schedules": _rows(CompanyFeeSchedule),
+        "fee_tiers": _rows(CompanyFeeTier),
+        "declarations": _rows(CompanyDeclaration),
+        "company_charges": _rows(CompanyCharge),
+        "company_payments": _rows(CompanyPayment),
+        "company_ledger": _rows(CompanyLedgerEntry),
+        "reminders": _rows(ArrearsReminder),
+        "ledger": _tally(LedgerEntry),
+        "budgets": _rows(Budget),
+        "budget_lines": _tally(BudgetLine, "planned_tiyn"),
+        "expenses": _rows(Expense),
+        "incomes": _rows(OtherIncome),
     }
 
 
@@ -514,14 +722,17 @@ def _signed_in(user: User) -> Client:
 # --- pages -------------------------------------------------------------------------
 
 
-def _page_data(demo: Demo, target: Any) -> dict[str, Any]:
+def _page_data(demo: Demo, target: Any, name: str = "") -> dict[str, Any]:
     """A POST body that every form of the staff pages would accept for `target`.
 
-    Forms ignore the fields they do not have, so one body serves them all. For
-    the chair's own objects nearly every change goes through with it (the control
-    of each case), so a reachable target would be changed.
+    Forms ignore the fields they do not have, so one body serves them all; the
+    few fields whose meaning differs from page to page take the value of page
+    `name` (`_page_fields`). For the chair's own objects nearly every change goes
+    through with it (the control of each case), so a reachable target would be
+    changed.
     """
     on = today().isoformat()
+    month = month_of(today())
     data: dict[str, Any] = {
         "on": on,
         "confirm": "on",
@@ -548,7 +759,43 @@ def _page_data(demo: Demo, target: Any) -> dict[str, Any]:
         "parent_code": demo.district.code,
         "into": demo.second_primary.code,
         "comment": "Захват",
+        # Dues: accrual, cash, card payments, exemptions, rules, transfers up.
+        "month": f"{month:%Y-%m}",
+        "amount": "10.00",
+        "paid_on": on,
+        "charge_day": "5",
+        "language": "ru",
+        "at_members_request": "on",
+        "valid_from": f"{next_month(month):%Y-%m}",
+        "pays_from": f"{month:%Y-%m}",
+        "percent": "1.50",
+        "student": "250.00",
+        "pensioner": "350.00",
+        "non_working": "100.00",
+        "rounding": "tenge",
+        "transferred_on": on,
+        "order_number": "ISOLATION-1",
+        "note": "Захват",
+        # A salary (or payroll) list of one line, about the chair's own member.
+        "file": SimpleUploadedFile(
+            "list.csv",
+            f"ИИН;Месяц;Сумма\n{demo.member.iin};{month:%Y-%m};150000\n".encode(),
+            content_type="text/csv",
+        ),
+        # Budgets: the plan, an expense, an income, a reason to change it.
+        "planned_dues": "1000.00",
+        "planned_other_income": "100.00",
+        **{f"line_{c.value}": "50.00" for c in ExpenseCategory},
+        "spent_on": on,
+        "received_on": on,
+        "document": "ISOLATION-1",
+        "description": "Захват",
+        "reopen-reason": "Захват",
+        "revise-reason": "Захват",
     }
+    data.update(_page_fields(name))
+    if name == "dues:statement" and isinstance(target, OrgUnit) and target.parent_id:
+        data["to_unit"] = target.parent_id  # a transfer goes to a unit above
     if isinstance(target, Person):
         data.update(
             iin=target.iin,
@@ -564,6 +811,30 @@ def _page_data(demo: Demo, target: Any) -> dict[str, Any]:
     return data
 
 
+def _page_fields(name: str) -> dict[str, Any]:
+    """Fields whose meaning differs from page to page: their value on `name`."""
+    fields: dict[str, dict[str, Any]] = {
+        "dues:exemptions": {"reason": ExemptionReason.OTHER, "valid_to": ""},
+        "dues:distribution": {
+            "valid_from": (today() + dt.timedelta(days=1)).isoformat(),
+            "primary": "50.00",
+            "district": "20.00",
+            "region": "20.00",
+            "central": "10.00",
+        },
+        "dues:company-fees": {
+            "form": "schedule",
+            "valid_from": today().replace(month=1, day=1).isoformat(),
+            "basis": "flat",
+            "period": "year",
+            "tiers": "0+: 150000",
+            "percent": "",
+        },
+        "budget:expenses": {"category": ExpenseCategory.OTHER},
+    }
+    return fields.get(name, {})
+
+
 def _free_bin() -> str:
     while True:
         bin_ = valid_bin()
@@ -576,6 +847,12 @@ def _refused_posts(view_class: Any) -> set[int]:
     return {404} if hasattr(view_class, "post") else {404, 405}
 
 
+def _refused_gets(view_class: Any) -> set[int]:
+    """404; a view that only takes a POST (approving, deleting) answers 405 to a
+    GET whatever the object, so the GET tells nothing about it."""
+    return {404} if hasattr(view_class, "get") else {405}
+
+
 def _attackers(demo: Demo, name: str) -> list[User]:
     return [demo.chair, demo.auditor] if name.startswith("audit:") else [demo.chair]
 
@@ -583,29 +860,44 @@ def _attackers(demo: Demo, name: str) -> list[User]:
 def _control_user(demo: Demo, name: str) -> User:
     if name in CENTRE_PAGES:
         return _user("admin")
+    if name in REGION_PAGES:
+        return _user("chair.karaganda")
     return demo.auditor if name.startswith("audit:") else demo.chair
+
+
+@pytest.fixture
+def card_provider(settings: Any) -> Iterator[None]:
+    """The payment provider's simulator, so that card payments can start."""
+    running = start_simulator(settings, "http://127.0.0.1:9/none/", deliver=False)
+    try:
+        yield
+    finally:
+        running.stop()
 
 
 @pytest.mark.parametrize(("name", "view_class"), PK_PAGES, ids=[n for n, _ in PK_PAGES])
 def test_a_page_about_another_district_is_404(
-    demo: Demo, name: str, view_class: Any
+    demo: Demo, name: str, view_class: Any, request: pytest.FixtureRequest
 ) -> None:
     """GET and POST of the page about each object outside the district: 404, like
-    an id that exists nowhere, and no change; the chair's own object is reachable."""
+    an id that exists nowhere, and no change; the chair's own object is reachable
+    (and, on the dues and budget pages, changed by the same POST)."""
+    if name in PROVIDER_PAGES:
+        request.getfixturevalue("card_provider")
     kind = _pk_kind(name)
     assert kind is not None
     before = _state()
-    missing_url = reverse(name, kwargs={"pk": demo.missing[kind]})
+    missing_url = _page_url(name, demo.missing[kind])
     for user in _attackers(demo, name):
         client = _signed_in(user)
         not_found = client.get(missing_url)
-        assert not_found.status_code == 404
+        assert not_found.status_code in _refused_gets(view_class)
         for target in demo.outside[kind]:
-            url = reverse(name, kwargs={"pk": target.pk})
+            url = _page_url(name, target.pk)
             response = client.get(url)
-            assert response.status_code == 404, (user, url)
+            assert response.status_code in _refused_gets(view_class), (user, url)
             assert response.content == not_found.content, url
-            answer = client.post(url, _page_data(demo, target))
+            answer = client.post(url, _page_data(demo, target, name))
             assert answer.status_code in _refused_posts(view_class), (user, url)
             assert answer.status_code == client.post(missing_url).status_code, url
     assert _state() == before
@@ -613,13 +905,17 @@ def test_a_page_about_another_district_is_404(
 
     own = _own(demo, kind)
     client = _signed_in(_control_user(demo, name))
-    url = reverse(name, kwargs={"pk": own.pk})
+    url = _page_url(name, own.pk)
     with _rolled_back():
         assert client.get(url).status_code != 404, url
     if hasattr(view_class, "post"):
         with _rolled_back():
-            answer = client.post(url, _page_data(demo, own))
+            unchanged = _state()
+            answer = client.post(url, _page_data(demo, own, name))
             assert answer.status_code != 404, url
+            if name.startswith(CHANGING_NAMESPACES):
+                assert answer.status_code == 302, (url, answer.content)
+                assert _state() != unchanged, url
 
 
 QUERY_CASES = [
@@ -655,7 +951,7 @@ def test_a_page_naming_another_districts_object_in_its_query_is_404(
                 assert response.status_code == 404, (user, url)
                 assert response.content == not_found.content, url
             if "POST" in methods:
-                data = _page_data(demo, target)
+                data = _page_data(demo, target, name)
                 if isinstance(target, OrgUnit):
                     data["org_unit"] = target.code
                 assert client.post(url, data).status_code == 404, (user, url)
@@ -788,6 +1084,10 @@ def _api_values(demo: Demo, op: Operation) -> dict[str, Any]:
         "employer_name_ru": "Захват",
         "employer_sector": "school",
         "comment": "Захват",
+        # Dues: cash paid, a month read or accrued.
+        "amount": "10.00",
+        "paid_on": on,
+        "month": f"{month_of(today()):%Y-%m}",
     }
 
 
@@ -815,6 +1115,7 @@ def _request(
     values: dict[str, Any],
 ) -> Any:
     path = op.path.replace("{id}", str(path_id)) if path_id is not None else op.path
+    path = path.replace("{month}", values["month"])
     query = {name: ids[name] for name in op.query_ids}
     body: dict[str, Any] = {}
     if op.body is not None:
@@ -903,6 +1204,8 @@ def test_an_api_operation_about_another_district_is_404(
             ids = {**_own_ids(demo, None), "org_unit": demo.primary.pk}
             response = _request(caller, op, path_id=None, ids=ids, values=values)
         assert response.status_code != 404, (op.label, response.content)
+        if op.path.startswith(SUCCEEDING_API_PREFIXES):
+            assert 200 <= response.status_code < 300, (op.label, response.content)
 
 
 def _body_ids(op: Operation) -> list[str]:

@@ -1,174 +1,46 @@
-"""Reading an employer's payroll list: IIN, month and amount per line.
-
-Any format the registry's import reads (XLSX, XLS, ODS, CSV in UTF-8 or
-Windows-1251); the columns are found by their headers in Russian, Kazakh or
-English. Each line becomes a `Line` or a `Problem` naming its line and column.
-"""
+"""Reading an employer's payroll list: IIN, month and the dues deducted per line
+(`employer_lists.py` reads it)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
-from kasipodaq.registry.iin import parse_iin
-from kasipodaq.registry.imports.errors import ImportFileError
-from kasipodaq.registry.imports.reading import open_table
+from .employer_lists import Line, ListKind, Problem, read_list
 
-from .money import NotMoney, to_tiyn
-
-HEADERS = {
-    "iin": {"иин", "жсн", "iin", "иин работника", "жсн қызметкердің"},
-    "month": {"месяц", "ай", "month", "период", "period", "кезең", "за месяц"},
-    "amount": {
-        "сумма",
-        "сома",
-        "amount",
-        "взнос",
-        "взносы",
-        "удержано",
-        "сумма взноса",
-        "жарна",
-    },
-}
-_MONTH_FORMS = (
-    re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})(?:-\d{1,2})?$"),
-    re.compile(r"^(?:\d{1,2}[./])?(?P<month>\d{1,2})[./](?P<year>\d{4})$"),
+PAYROLL = ListKind(
+    headers=frozenset(
+        {
+            "сумма",
+            "сома",
+            "amount",
+            "взнос",
+            "взносы",
+            "удержано",
+            "сумма взноса",
+            "жарна",
+        }
+    ),
+    label=_("amount"),
+    needs=_(
+        "The list has no column «%(column)s»: it needs the IIN, the month and the "
+        "amount."
+    ),
+    to_come=_("A month to come cannot be paid."),
+    too_large=_("The amount is too large."),
+    least_tiyn=1,
+    below_least=_("The amount must be above 0."),
 )
-_SPACES = re.compile(r"[\s\u00a0\u202f']")
 
-
-@dataclass(frozen=True)
-class Line:
-    number: int
-    iin: str
-    month: dt.date
-    amount_tiyn: int
-
-
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    column: str
-    message: str
-
-    def as_json(self) -> dict[str, object]:
-        return {"line": self.line, "column": self.column, "message": self.message}
+__all__ = ["PAYROLL", "Line", "Problem", "read_lines"]
 
 
 def read_lines(
     path: Path, *, latest_month: dt.date, largest_tiyn: int
 ) -> tuple[list[Line], list[Problem]]:
-    """Every line of the list, or why it cannot be taken; a duplicate of an
-    earlier line (the same IIN and month) is a problem too."""
-    table = open_table(path)
-    columns = _columns(table.headers)
-    lines: list[Line] = []
-    problems: list[Problem] = []
-    first_seen: dict[tuple[str, dt.date], int] = {}
-    for row in table.rows():
-        found = _line(
-            row.number,
-            row.value(columns["iin"]),
-            row.value(columns["month"]),
-            row.value(columns["amount"]),
-            problems,
-        )
-        if found is None:
-            continue
-        if found.month > latest_month:
-            problems.append(
-                Problem(found.number, _("month"), _("A month to come cannot be paid."))
-            )
-            continue
-        if found.amount_tiyn > largest_tiyn:
-            problems.append(
-                Problem(found.number, _("amount"), _("The amount is too large."))
-            )
-            continue
-        earlier = first_seen.setdefault((found.iin, found.month), found.number)
-        if earlier != found.number:
-            problems.append(
-                Problem(
-                    found.number,
-                    _("IIN"),
-                    _("The same IIN and month as line %(line)s.") % {"line": earlier},
-                )
-            )
-            continue
-        lines.append(found)
-    return lines, problems
-
-
-def _columns(headers: list[str]) -> dict[str, int]:
-    normal = [re.sub(r"[\s.:()«»\"]+", " ", h).strip().lower() for h in headers]
-    columns = {}
-    for key, names in HEADERS.items():
-        index = next((i for i, h in enumerate(normal) if h in names), None)
-        if index is None:
-            raise ImportFileError(
-                _(
-                    "The list has no column «%(column)s»: it needs the IIN, the "
-                    "month and the amount."
-                )
-                % {
-                    "column": {
-                        "iin": _("IIN"),
-                        "month": _("month"),
-                        "amount": _("amount"),
-                    }[key]
-                }
-            )
-        columns[key] = index
-    return columns
-
-
-def _line(
-    number: int, iin: str, month: str, amount: str, problems: list[Problem]
-) -> Line | None:
-    before = len(problems)
-    try:
-        parse_iin(iin)
-    except ValidationError as fault:
-        problems.append(Problem(number, _("IIN"), str(fault.messages[0])))
-    parsed_month = parse_list_month(month)
-    if parsed_month is None:
-        problems.append(
-            Problem(
-                number, _("month"), _("Not a month: write it as 2026-03 or 03.2026.")
-            )
-        )
-    tiyn = parse_tenge(amount)
-    if tiyn is None:
-        problems.append(
-            Problem(number, _("amount"), _("Not an amount of tenge, e.g. 1234.56."))
-        )
-    elif tiyn <= 0:
-        problems.append(Problem(number, _("amount"), _("The amount must be above 0.")))
-    if len(problems) > before or parsed_month is None or tiyn is None:
-        return None
-    return Line(number, iin, parsed_month, tiyn)
-
-
-def parse_list_month(text: str) -> dt.date | None:
-    """A month as the lists write it: 2026-03, 2026-03-01, 03.2026, 01.03.2026."""
-    for form in _MONTH_FORMS:
-        found = form.match(text.strip())
-        if found is not None and 1 <= int(found["month"]) <= 12:
-            return dt.date(int(found["year"]), int(found["month"]), 1)
-    return None
-
-
-def parse_tenge(text: str) -> int | None:
-    """Tenge as a list writes them (spaces between thousands, a decimal comma), in
-    tiyn; None when it is no amount."""
-    cleaned = _SPACES.sub("", text).replace(",", ".")
-    try:
-        return to_tiyn(Decimal(cleaned))
-    except (InvalidOperation, NotMoney):
-        return None
+    """Every line of a payroll list, or why it cannot be taken."""
+    return read_list(
+        path, kind=PAYROLL, latest_month=latest_month, largest_tiyn=largest_tiyn
+    )

@@ -1,15 +1,25 @@
-"""CloudPayments, as its public documentation describes it.
+"""CloudPayments, as its public documentation (developers.cloudpayments.ru) has it.
 
-The API takes JSON over HTTPS with HTTP Basic authentication (the site's Public ID
-and its API secret) and answers ``{"Success": …, "Message": …, "Model": {…}}``.
-Kasipodaq uses two methods: ``/orders/create`` makes a page where the member pays
-the first time (the card is saved and a token comes back in the Pay notification),
-and ``/payments/tokens/charge`` charges that token every month. An
-``X-Request-ID`` makes a repeated request (after a timeout) count once.
+The API (https://api.cloudpayments.ru) takes JSON over HTTPS with HTTP Basic
+authentication (the site's Public ID and its API secret; 401 otherwise) and
+answers ``{"Success": …, "Message": …, "Model": {…}}``. Success only says whether
+the request went through: a transaction's fate is its ``Model.Status``
+("Completed", or "Declined" with a ``ReasonCode``). Kasipodaq uses two methods:
+``/orders/create`` makes a page where the member pays the first time (the card's
+token comes back in the Pay notification), and ``/payments/tokens/charge``
+charges that token every month, started by us on a schedule (TrInitiatorCode 0,
+PaymentScheduled 1). The same ``X-Request-ID`` within an hour gets the first
+answer without a second charge, so a request that got no answer is sent once
+more under the same one.
 
 Notifications (Check, Pay, Fail) arrive as ``application/x-www-form-urlencoded``
-POSTs signed in the ``Content-HMAC`` header: the base64 HMAC-SHA256 of the raw body
-keyed with the API secret. Each kind goes to its own address on our side.
+POSTs carrying two signatures, each the base64 HMAC-SHA256 keyed with the API
+secret: ``Content-HMAC`` of the body as sent (URL-encoded) and ``X-Content-HMAC``
+of its URL-decoded form. Only the first is checked: decoding loses where one
+field ends, so a signed body could be re-encoded into other fields under the
+same X-Content-HMAC. A Check is answered with the protocol's code; a Pay or a
+Fail only ever with 0 (any other code makes the provider deliver it again).
+Each kind goes to its own address on our side.
 
 The settings are read when a call is made, never at import:
 ``KASIPODAQ_PAYMENT_PROVIDER = {"api_url": …, "public_id": …, "api_secret": …}``.
@@ -23,6 +33,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -46,6 +57,15 @@ log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "Content-HMAC"
 TIMEOUT_SECONDS = 15
+# A request without an answer is sent this many times more, under the same
+# X-Request-ID (the provider keeps its first answer for an hour), after a pause.
+REPEATS = 1
+REPEAT_PAUSE_SECONDS = 0.5
+# HTTP statuses worth repeating: too many requests at once, the provider's faults.
+REPEATABLE_STATUS = {429, 500, 502, 503, 504}
+# A transaction's Model.Status once it is settled.
+COMPLETED = "Completed"
+DECLINED = "Declined"
 REQUIRED_KEYS = ("api_url", "public_id", "api_secret")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 # The operation's time in a notification, in UTC.
@@ -57,7 +77,7 @@ SCHEDULED = 1
 
 
 def sign(body: bytes, secret: str) -> str:
-    """The Content-HMAC of a notification's raw body."""
+    """The Content-HMAC of a notification: of its body as sent, URL-encoded."""
     digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
     return base64.b64encode(digest).decode("ascii")
 
@@ -145,24 +165,7 @@ class CloudPayments:
             },
             request_id=request_id,
         )
-        model = answer.get("Model")
-        if answer.get("Success") is True:
-            if not isinstance(model, dict) or not model.get("TransactionId"):
-                raise ProviderError("a payment without its transaction")
-            return ChargeResult(paid=True, transaction_id=str(model["TransactionId"]))
-        if isinstance(model, dict) and model.get("TransactionId"):
-            return ChargeResult(
-                paid=False,
-                transaction_id=str(model["TransactionId"]),
-                reason_code=_int(model.get("ReasonCode")),
-                message=str(
-                    model.get("CardHolderMessage") or model.get("Reason") or ""
-                ),
-            )
-        # Refused before any transaction (a token unknown or revoked, …).
-        return ChargeResult(
-            paid=False, transaction_id="", message=str(answer.get("Message") or "")
-        )
+        return charge_result(answer)
 
     def payment_page(
         self,
@@ -204,8 +207,31 @@ class CloudPayments:
     def call(
         self, path: str, body: dict[str, Any], *, request_id: str
     ) -> dict[str, Any]:
-        """POST `body` (its "Amount" in tiyn) to the API; the decoded answer."""
-        payload = _json(body).encode()
+        """POST `body` (its "Amount" in tiyn) to the API; the decoded answer.
+        Sent once more under the same X-Request-ID when no answer came."""
+        raw = self._exchange(path, _json(body).encode(), request_id)
+        try:
+            answer = json.loads(raw)
+        except ValueError:
+            raise ProviderError("an answer that is not JSON") from None
+        if not isinstance(answer, dict):
+            raise ProviderError("an answer that is not an object")
+        return answer
+
+    def _exchange(self, path: str, payload: bytes, request_id: str) -> bytes:
+        """The answer's body, the request repeated while none came."""
+        for _repeat in range(REPEATS):
+            try:
+                return self._post(path, payload, request_id)
+            except _NoAnswer:
+                time.sleep(REPEAT_PAUSE_SECONDS)
+        try:
+            return self._post(path, payload, request_id)
+        except _NoAnswer as exc:
+            raise ProviderError(str(exc)) from None
+
+    def _post(self, path: str, payload: bytes, request_id: str) -> bytes:
+        """One HTTP exchange; _NoAnswer when it may be repeated."""
         credentials = base64.b64encode(
             f"{self.public_id}:{self.api_secret}".encode()
         ).decode("ascii")
@@ -224,20 +250,15 @@ class CloudPayments:
             with urllib.request.urlopen(  # noqa: S310
                 request, timeout=TIMEOUT_SECONDS
             ) as response:
-                raw = response.read()
+                return bytes(response.read())
         except urllib.error.HTTPError as exc:
             log.warning("CloudPayments %s answered HTTP %s", path, exc.code)
+            if exc.code in REPEATABLE_STATUS:
+                raise _NoAnswer(f"HTTP {exc.code}") from None
             raise ProviderError(f"HTTP {exc.code}") from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             log.warning("CloudPayments %s unreachable: %s", path, exc)
-            raise ProviderError("unreachable") from None
-        try:
-            answer = json.loads(raw)
-        except ValueError:
-            raise ProviderError("an answer that is not JSON") from None
-        if not isinstance(answer, dict):
-            raise ProviderError("an answer that is not an object")
-        return answer
+            raise _NoAnswer("unreachable") from None
 
     # Notifications.
 
@@ -256,6 +277,45 @@ class CloudPayments:
         except (ValueError, UnicodeDecodeError):
             raise BadNotification("form") from None
         return event_from_fields(event_kind, fields)
+
+
+class _NoAnswer(Exception):
+    """No answer that says anything: the same request may be sent again."""
+
+
+def charge_result(answer: Mapping[str, Any]) -> ChargeResult:
+    """What a token charge's answer says: paid once its transaction is
+    Completed, declined with the reason code once it is Declined, refused with
+    the Message when no transaction was made; ProviderError otherwise (its
+    notification will tell)."""
+    model = answer.get("Model")
+    if not isinstance(model, dict) or not model.get("TransactionId"):
+        if answer.get("Success") is True:
+            raise ProviderError("a payment without its transaction")
+        # Refused before any transaction (a token unknown or revoked, …).
+        return ChargeResult(
+            paid=False, transaction_id="", message=str(answer.get("Message") or "")
+        )
+    transaction = str(model["TransactionId"])
+    status = model.get("Status")
+    if answer.get("Success") is True and status == COMPLETED:
+        return ChargeResult(paid=True, transaction_id=transaction)
+    if answer.get("Success") is not True and _declined(model):
+        return ChargeResult(
+            paid=False,
+            transaction_id=transaction,
+            reason_code=_int(model.get("ReasonCode")),
+            message=str(model.get("CardHolderMessage") or model.get("Reason") or ""),
+        )
+    raise ProviderError(f"transaction {transaction} not settled ({status})")
+
+
+def _declined(model: Mapping[str, Any]) -> bool:
+    """Declined, by its status (or, with none given, by a reason code)."""
+    status = model.get("Status")
+    if status is None:
+        return bool(_int(model.get("ReasonCode")))
+    return bool(status == DECLINED)
 
 
 def event_from_fields(kind: EventKind, fields: dict[str, str]) -> ProviderEvent:

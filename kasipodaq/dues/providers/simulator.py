@@ -1,14 +1,17 @@
 """A local stand-in for CloudPayments that speaks its protocol over HTTP.
 
 It answers the API (HTTP Basic auth with the Public ID and API secret, JSON in and
-out): ``/test``, ``/orders/create`` and ``/payments/tokens/charge``; it serves the
-page an order links to, where a test card is "paid" with; and it posts signed
-Check/Pay/Fail notifications (form-encoded, ``Content-HMAC``) to
+out, a repeated X-Request-ID answered as the first time for an hour): ``/test``,
+``/orders/create`` and ``/payments/tokens/charge`` (TrInitiatorCode required); it
+serves the page an order links to, where a test card is "paid" with; and it posts
+Check/Pay/Fail notifications (form-encoded, with the fields the documentation
+lists for each kind, signed in ``Content-HMAC`` and ``X-Content-HMAC``) to
 ``<notify_url><kind>/``. Everything lives in memory. Tests run it in a thread on a
 free port; ``kasipodaq payment-simulator`` runs it for the demo.
 
-The test cards are those CloudPayments documents for its test terminals: one of
-each scheme that pays and one that is declined for want of money (5051).
+The test cards are those CloudPayments documents for its test terminals: with
+3-D Secure and without, some pay, some are declined for want of money (5051), and
+two pay the first time but decline every charge of their token.
 """
 
 from __future__ import annotations
@@ -23,30 +26,56 @@ import logging
 import queue
 import re
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .cloudpayments import DATETIME_FORMAT, sign
+from .cloudpayments import COMPLETED, DATETIME_FORMAT, DECLINED, sign
 
 log = logging.getLogger(__name__)
 
-# Cards that pay, and cards declined with a reason code, by number.
-PAYING_CARDS = {"4242424242424242": "Visa", "5555555555554444": "MasterCard"}
+# Cards that pay, by number, with their scheme.
+PAYING_CARDS = {
+    "4242424242424242": "Visa",
+    "5555555555554444": "Mastercard",
+    "4111111111111111": "Visa",
+    "5200828282828210": "Mastercard",
+}
+# Cards declined with a reason code, by number.
 DECLINED_CARDS = {
     "4012888888881881": ("Visa", 5051),
-    "5105105105105100": ("MasterCard", 5051),
+    "5105105105105100": ("Mastercard", 5051),
+    "4000056655665556": ("Visa", 5051),
+    "5404000000000043": ("Mastercard", 5051),
 }
+# Cards that pay, but every charge of whose token is declined with a reason code.
+TOKEN_DECLINES = {"4111111111111111": 5051, "5200828282828210": 5051}
+# A reason code's Reason and CardHolderMessage.
 REASONS = {
     5051: ("InsufficientFunds", "Insufficient funds on the card"),
-    5005: ("DoNotHonor", "Contact your bank"),
-    5054: ("ExpiredCard", "The card has expired"),
+    5005: ("DoNotHonor", "Contact your bank or use another card"),
+    5054: ("ExpiredCard", "Check the card details or use another card"),
 }
+# How long an answer is kept for a repeated X-Request-ID.
+REQUEST_ID_KEPT_SECONDS = 3600
+# What a token charge must carry, and the values a flag may take.
+CHARGE_REQUIRED = ("Amount", "AccountId", "Token", "TrInitiatorCode")
+FLAGS = {"TrInitiatorCode": (0, 1), "PaymentScheduled": (0, 1)}
+# Fields of a Pay notification that a Check has not (the payment is not made yet).
+PAY_ONLY = ("Token", "GatewayName", "AuthCode", "TotalFee")
+
+
+def sign_decoded(body: bytes, secret: str) -> str:
+    """The X-Content-HMAC of a notification: of its body URL-decoded."""
+    return sign(urllib.parse.unquote_plus(body.decode()).encode(), secret)
 
 
 @dataclass
@@ -93,11 +122,13 @@ class Simulator:
     transactions: dict[int, dict[str, str]] = field(default_factory=dict)
     deliveries: list[Delivery] = field(default_factory=list)
     charge_requests: list[dict[str, Any]] = field(default_factory=list)
+    # The seconds an answer to an X-Request-ID is kept are counted on this.
+    clock: Callable[[], float] = time.monotonic
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1001)
         self._lock = threading.Lock()
-        self._answers: dict[tuple[str, str], Any] = {}
+        self._answers: dict[tuple[str, str], tuple[float, Any]] = {}
         self._outbox: queue.Queue[tuple[str, dict[str, str]] | None] = queue.Queue()
         self._server: ThreadingHTTPServer | None = None
         self._flowing = threading.Event()
@@ -154,6 +185,7 @@ class Simulator:
             headers={
                 "Content-Type": "application/x-www-form-urlencoded",
                 "Content-HMAC": sign(body, self.api_secret),
+                "X-Content-HMAC": sign_decoded(body, self.api_secret),
             },
         )
         try:
@@ -204,13 +236,15 @@ class Simulator:
         invoice_id: str,
         account_id: str,
         email: str,
+        description: str,
         json_data: Any,
         number: str,
         card_type: str,
         token: str,
         reason_code: int | None,
     ) -> dict[str, str]:
-        """A transaction's notification fields (Pay, or Fail with a reason)."""
+        """A transaction's notification fields: a Pay's, or with a reason code a
+        Fail's (which has no status and no gateway)."""
         with self._lock:
             transaction_id = next(self._ids)
         fields = {
@@ -232,19 +266,27 @@ class Simulator:
             "CardType": card_type,
             "CardExpDate": "12/30",
             "TestMode": "1",
-            "GatewayName": "Test",
+            "Description": description,
             "Data": json.dumps(json_data) if json_data is not None else "",
-            "TotalFee": "0",
         }
         if reason_code is None:
-            fields.update(Status="Completed", Token=token)
+            fields.update(
+                Status=COMPLETED,
+                GatewayName="Test",
+                AuthCode="A1B2C3",
+                Token=token,
+                TotalFee="0",
+            )
         else:
             reason, _message = REASONS.get(reason_code, ("Declined", "Declined"))
-            fields.update(Status="Declined", Reason=reason, ReasonCode=str(reason_code))
+            fields.update(Reason=reason, ReasonCode=str(reason_code))
         self.transactions[transaction_id] = fields
         return fields
 
     def create_order(self, body: dict[str, Any]) -> dict[str, Any]:
+        missing = _missing(body, ("Amount", "Description"))
+        if missing:
+            return missing
         with self._lock:
             number = str(next(self._ids))
         self.orders[number] = Order(
@@ -253,7 +295,7 @@ class Simulator:
             currency=body.get("Currency", "RUB"),
             invoice_id=str(body.get("InvoiceId", "")),
             account_id=str(body.get("AccountId", "")),
-            description=str(body.get("Description", "")),
+            description=str(body["Description"]),
             email=str(body.get("Email") or ""),
             json_data=body.get("JsonData"),
         )
@@ -263,8 +305,11 @@ class Simulator:
             "Model": {
                 "Id": number,
                 "Number": int(number),
-                "Amount": str(body["Amount"]),
+                "Amount": body["Amount"],
                 "Currency": body.get("Currency", "RUB"),
+                "Email": body.get("Email"),
+                "Description": body["Description"],
+                "RequireConfirmation": bool(body.get("RequireConfirmation")),
                 "Url": f"{self.url}/pay/{number}",
                 "StatusCode": 0,
                 "Status": "Created",
@@ -289,6 +334,7 @@ class Simulator:
             invoice_id=order.invoice_id,
             account_id=order.account_id,
             email=order.email,
+            description=order.description,
             json_data=order.json_data,
             number=card,
             card_type=card_type,
@@ -297,7 +343,7 @@ class Simulator:
         )
         if self.deliver and reason_code is None:
             # The shop may refuse the payment before it is made (Check).
-            check = {k: v for k, v in fields.items() if k not in {"Token", "Status"}}
+            check = {k: v for k, v in fields.items() if k not in PAY_ONLY}
             answer = self.notify("check", check).answer
             code = answer.get("code") if isinstance(answer, dict) else None
             if code != 0:
@@ -315,16 +361,20 @@ class Simulator:
 
     def charge_token(self, body: dict[str, Any]) -> dict[str, Any]:
         self.charge_requests.append(body)
-        saved = self.cards.get(str(body.get("Token", "")))
-        if saved is None or saved.account_id != str(body.get("AccountId", "")):
+        refused = _missing(body, CHARGE_REQUIRED) or _bad_flags(body)
+        if refused:
+            return refused
+        saved = self.cards.get(str(body["Token"]))
+        if saved is None or saved.account_id != str(body["AccountId"]):
             return {"Success": False, "Message": "Token not found", "Model": None}
-        reason_code = saved.declines_with
+        reason_code = saved.declines_with or TOKEN_DECLINES.get(saved.number)
         fields = self._transaction(
             amount=body["Amount"],
             currency=body.get("Currency", "RUB"),
             invoice_id=str(body.get("InvoiceId", "")),
             account_id=saved.account_id,
             email=str(body.get("Email") or ""),
+            description=str(body.get("Description") or ""),
             json_data=body.get("JsonData"),
             number=saved.number,
             card_type=saved.card_type,
@@ -334,31 +384,51 @@ class Simulator:
         self._queue("pay" if reason_code is None else "fail", fields)
         model: dict[str, Any] = {
             "TransactionId": int(fields["TransactionId"]),
-            "Amount": str(body["Amount"]),
+            "Amount": body["Amount"],
             "Currency": fields["Currency"],
             "InvoiceId": fields["InvoiceId"],
             "AccountId": fields["AccountId"],
+            "TrInitiatorCode": body["TrInitiatorCode"],
+            "CardFirstSix": fields["CardFirstSix"],
             "CardLastFour": fields["CardLastFour"],
             "CardType": fields["CardType"],
-            "Status": fields["Status"],
             "TestMode": True,
+            "Token": str(body["Token"]),
         }
         if reason_code is None:
-            model.update(Reason="Approved", ReasonCode=0, Token=str(body["Token"]))
+            model.update(
+                Status=COMPLETED,
+                StatusCode=3,
+                Reason="Approved",
+                ReasonCode=0,
+                CardHolderMessage="Payment made",
+            )
             return {"Success": True, "Message": None, "Model": model}
         reason, message = REASONS.get(reason_code, ("Declined", "Declined"))
-        model.update(Reason=reason, ReasonCode=reason_code, CardHolderMessage=message)
+        model.update(
+            Status=DECLINED,
+            StatusCode=5,
+            Reason=reason,
+            ReasonCode=reason_code,
+            CardHolderMessage=message,
+        )
         return {"Success": False, "Message": None, "Model": model}
 
     def answer_api(
         self, path: str, body: dict[str, Any], request_id: str
     ) -> dict[str, Any]:
-        """An API call's answer; a repeated X-Request-ID gets the first answer."""
+        """An API call's answer; an X-Request-ID repeated within the hour gets
+        the first answer, and nothing is done again."""
         key = (path, request_id)
-        if request_id and key in self._answers:
-            return dict(self._answers[key])
+        now = self.clock()
+        kept = self._answers.get(key) if request_id else None
+        if kept is not None and now - kept[0] < REQUEST_ID_KEPT_SECONDS:
+            return dict(kept[1])
         if path == "/test":
-            answer: dict[str, Any] = {"Success": True, "Message": "bla-bla"}
+            answer: dict[str, Any] = {
+                "Success": True,
+                "Message": request_id or str(uuid.uuid4()),
+            }
         elif path == "/orders/create":
             answer = self.create_order(body)
         elif path == "/payments/tokens/charge":
@@ -366,7 +436,7 @@ class Simulator:
         else:
             answer = {"Success": False, "Message": "Method not found"}
         if request_id:
-            self._answers[key] = answer
+            self._answers[key] = (now, answer)
         return answer
 
     def authorized(self, header: str | None) -> bool:
@@ -376,6 +446,27 @@ class Simulator:
         return header is not None and hmac.compare_digest(
             header.encode(), f"Basic {expected}".encode()
         )
+
+
+def _missing(body: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any] | None:
+    """The answer to a request without a required parameter, if it is one."""
+    for name in names:
+        if body.get(name) in (None, ""):
+            return {"Success": False, "Message": f"{name} is required"}
+    return None
+
+
+def _bad_flags(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The answer to a request with a flag out of its values, if it is one."""
+    for name, values in FLAGS.items():
+        if name in body and body[name] not in values:
+            return {"Success": False, "Message": f"Invalid {name} value"}
+    return None
+
+
+def _number(value: Any) -> Any:
+    """A Decimal written as the JSON number it is (the rest as text)."""
+    return float(value) if isinstance(value, Decimal) else str(value)
 
 
 _PAY_PATH = re.compile(r"^/pay/(\d+)$")
@@ -431,7 +522,12 @@ class _Handler(BaseHTTPRequestHandler):
         cards = "".join(
             f"<li><code>{number}</code> — {kind}</li>"
             for number, kind in [
-                *((n, "pays") for n in PAYING_CARDS),
+                *(
+                    (n, "pays; its token charges are declined")
+                    if n in TOKEN_DECLINES
+                    else (n, "pays")
+                    for n in PAYING_CARDS
+                ),
                 *((n, "declined, insufficient funds") for n in DECLINED_CARDS),
             ]
         )
@@ -453,7 +549,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _json(self, status: int, answer: Any) -> None:
         self._send(
             status,
-            json.dumps(answer, default=str).encode(),
+            json.dumps(answer, default=_number).encode(),
             "application/json; charset=utf-8",
         )
 

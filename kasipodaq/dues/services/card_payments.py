@@ -217,15 +217,19 @@ def receive_notification(
 
     A notification already acted on is acknowledged and changes nothing; one too
     old, from the future, or about an invoice or account we do not know is
-    refused; every one is logged.
+    refused; every one is logged, with the protocol's code for its refusal. Only
+    a Check is answered with that code: a Pay or a Fail tells of what has
+    happened already, the protocol answers it with 0 alone, and any other code
+    has it delivered again (up to 100 times).
     """
     now = now or timezone.now()
     try:
         with transaction.atomic():
-            return _receive(event, now)
+            answer = _receive(event, now)
     except (IntegrityError, _CountedAlready):
         _log(event, None, NotificationOutcome.DUPLICATE, Answer.ACCEPTED, "raced")
         return Answer.ACCEPTED
+    return answer if event.kind == EventKind.CHECK else Answer.ACCEPTED
 
 
 def _receive(event: ProviderEvent, now: dt.datetime) -> Answer:

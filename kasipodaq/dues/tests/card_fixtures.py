@@ -15,7 +15,7 @@ from kasipodaq.accounts.models import User
 from kasipodaq.dues.models import CardSubscription
 from kasipodaq.dues.providers.base import Answer
 from kasipodaq.dues.providers.cloudpayments import CloudPayments, sign
-from kasipodaq.dues.providers.simulator import Simulator
+from kasipodaq.dues.providers.simulator import Simulator, sign_decoded
 from kasipodaq.dues.services.card_payments import (
     payment_page_of,
     receive_notification,
@@ -71,13 +71,16 @@ def member(tree: Tree) -> Person:
 def deliver(
     kind: str, fields: dict[str, str], *, secret: str = SECRET, **extra: Any
 ) -> Answer:
-    """A notification signed as the provider signs it, read and acted on."""
+    """A notification signed as the provider signs it (both headers), read and
+    acted on; the answer our side gives the provider."""
     body = urllib.parse.urlencode(fields).encode()
     provider = CloudPayments.from_settings()
     assert provider is not None
-    event = provider.parse_notification(
-        kind=kind, body=body, headers={"Content-HMAC": sign(body, secret)}
-    )
+    headers = {
+        "Content-HMAC": sign(body, secret),
+        "X-Content-HMAC": sign_decoded(body, secret),
+    }
+    event = provider.parse_notification(kind=kind, body=body, headers=headers)
     return receive_notification(event=event, **extra)
 
 

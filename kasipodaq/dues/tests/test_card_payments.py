@@ -5,6 +5,7 @@ notifications that are duplicated, out of order, stale or not ours."""
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,9 +29,24 @@ from kasipodaq.dues.models import (
     SubscriptionStatus,
 )
 from kasipodaq.dues.models.card_payments import NotificationAnswer
-from kasipodaq.dues.providers.base import Answer, BadNotification, ProviderError
-from kasipodaq.dues.providers.cloudpayments import CloudPayments, provider_problems
-from kasipodaq.dues.providers.simulator import Simulator
+from kasipodaq.dues.providers import cloudpayments
+from kasipodaq.dues.providers.base import (
+    Answer,
+    BadNotification,
+    ChargeResult,
+    ProviderError,
+)
+from kasipodaq.dues.providers.cloudpayments import (
+    CloudPayments,
+    charge_result,
+    provider_problems,
+    sign,
+)
+from kasipodaq.dues.providers.simulator import (
+    REQUEST_ID_KEPT_SECONDS,
+    Simulator,
+    sign_decoded,
+)
 from kasipodaq.dues.services.card_payments import (
     RETRY_AFTER_DAYS,
     account_id_of,
@@ -154,6 +170,7 @@ def test_a_decline_arriving_after_the_payment_does_not_undo_the_money(
     )
 
 
+@pytest.mark.parametrize("kind", ["check", "pay"])
 @pytest.mark.parametrize(
     ("change", "answer"),
     [
@@ -172,7 +189,10 @@ def test_a_notification_not_matching_our_request_is_refused_and_logged(
     member: Person,
     change: dict[str, str],
     answer: Answer,
+    kind: str,
 ) -> None:
+    """A Check is answered with the protocol's code; a Pay only ever with 0 (any
+    other code has it delivered again), the refusal kept in the log."""
     subscription = request_card_payments(
         actor=accountant,
         person=member,
@@ -183,7 +203,7 @@ def test_a_notification_not_matching_our_request_is_refused_and_logged(
     page = payment_page_of(subscription)
     simulator.pay_order(page.rsplit("/", 1)[1], "4242424242424242")
     fields = {**last_transaction(simulator), **change}
-    assert deliver("pay", fields) == answer
+    assert deliver(kind, fields) == (answer if kind == "check" else Answer.ACCEPTED)
     subscription.refresh_from_db()
     assert subscription.status == SubscriptionStatus.PENDING
     assert _card_payments(member) == []
@@ -240,7 +260,8 @@ def test_a_charge_of_the_saved_card_is_recorded_once_with_its_notification(
     request = simulator.charge_requests[-1]
     assert request["Token"] == subscription.token
     assert str(request["Amount"]) == "2000.00"
-    assert request["TrInitiatorCode"] == 0
+    # Started by us on the schedule agreed with the member.
+    assert (request["TrInitiatorCode"], request["PaymentScheduled"]) == (0, 1)
     assert request["InvoiceId"] == f"KQ-S{subscription.pk}-{day:%Y%m}"
     fields = last_transaction(simulator)
     payments = _card_payments(member)
@@ -417,6 +438,153 @@ def test_the_client_reports_declines_unknown_tokens_and_refused_credentials(
             token=subscription.token, invoice_id="KQ-x3", request_id="r3", **charge
         )
     assert SECRET not in repr(provider)
+
+
+def _charge(
+    provider: CloudPayments, token: str, request_id: str, account_id: str = "KQ-P1"
+) -> ChargeResult:
+    return provider.charge_token(
+        token=token,
+        account_id=account_id,
+        amount_tiyn=1_00,
+        currency="KZT",
+        invoice_id=f"KQ-{request_id}",
+        description="test",
+        data={},
+        request_id=request_id,
+    )
+
+
+def test_a_card_that_pays_once_can_still_have_its_token_charges_declined(
+    simulator: Simulator, accountant: User, member: Person
+) -> None:
+    """4111 1111 1111 1111 is one of the documented test cards that pay but
+    whose token payments are declined for want of money."""
+    subscription = subscribe(simulator, accountant, member, card="4111111111111111")
+    assert subscription.status == SubscriptionStatus.ACTIVE
+    day = _due_today(subscription)
+    assert charge_due_subscriptions(today=day).declined == 1
+    attempt = CardCharge.objects.get(outcome=ChargeOutcome.DECLINED)
+    assert (attempt.reason_code, attempt.message) == (
+        5051,
+        "Insufficient funds on the card",
+    )
+    assert attempt.transaction_id == last_transaction(simulator)["TransactionId"]
+    assert last_transaction(simulator)["Reason"] == "InsufficientFunds"
+
+
+def test_a_charge_is_settled_by_its_transactions_status_not_by_success() -> None:
+    """Success says the request went through; Status says what the money did."""
+    paid = {"Success": True, "Model": {"TransactionId": 7, "Status": "Completed"}}
+    assert charge_result(paid).paid
+    declined = {
+        "Success": False,
+        "Message": None,
+        "Model": {
+            "TransactionId": 8,
+            "Status": "Declined",
+            "ReasonCode": 5054,
+            "Reason": "ExpiredCard",
+            "CardHolderMessage": "Check the card details",
+        },
+    }
+    assert charge_result(declined) == ChargeResult(
+        paid=False,
+        transaction_id="8",
+        reason_code=5054,
+        message="Check the card details",
+    )
+    refused = {"Success": False, "Message": "Amount is required", "Model": None}
+    assert charge_result(refused).message == "Amount is required"
+    for unsettled in (
+        {"Success": True, "Model": {"TransactionId": 9, "Status": "Authorized"}},
+        {"Success": False, "Model": {"TransactionId": 9, "AcsUrl": "https://x"}},
+        {"Success": True, "Model": None},
+    ):
+        with pytest.raises(ProviderError):
+            charge_result(unsettled)
+
+
+def test_the_simulator_wants_the_initiator_of_a_token_charge(
+    simulator: Simulator,
+) -> None:
+    provider = CloudPayments.from_settings()
+    assert provider is not None
+    body = {"Amount": 1_00, "AccountId": "KQ-P1", "Token": "tk_x"}
+    assert provider.call("/payments/tokens/charge", dict(body), request_id="") == {
+        "Success": False,
+        "Message": "TrInitiatorCode is required",
+    }
+    assert provider.call(
+        "/payments/tokens/charge",
+        {**body, "TrInitiatorCode": 0, "PaymentScheduled": 2},
+        request_id="",
+    ) == {"Success": False, "Message": "Invalid PaymentScheduled value"}
+
+
+def test_a_repeated_request_id_is_answered_as_the_first_for_an_hour(
+    simulator: Simulator, accountant: User, member: Person
+) -> None:
+    subscription = subscribe(simulator, accountant, member)
+    provider = CloudPayments.from_settings()
+    assert provider is not None
+    started = simulator.clock()
+    account = account_id_of(member.pk)
+    first = _charge(provider, subscription.token, "r-hour", account)
+    assert first.paid
+    assert _charge(provider, subscription.token, "r-hour", account) == first
+    assert len(simulator.charge_requests) == 1
+    simulator.clock = lambda: started + REQUEST_ID_KEPT_SECONDS + 1
+    later = _charge(provider, subscription.token, "r-hour", account)
+    assert later.paid and later.transaction_id != first.transaction_id
+    assert len(simulator.charge_requests) == 2
+
+
+def test_a_request_without_an_answer_is_sent_again_under_the_same_id(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sent: list[str] = []
+    answers: list[Any] = [
+        cloudpayments._NoAnswer("unreachable"),
+        b'{"Success": true, "Model": {"TransactionId": 5, "Status": "Completed"}}',
+    ]
+
+    def post(_self: Any, _path: str, _payload: bytes, request_id: str) -> bytes:
+        sent.append(request_id)
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return bytes(answer)
+
+    monkeypatch.setattr(CloudPayments, "_post", post)
+    monkeypatch.setattr(cloudpayments, "REPEAT_PAUSE_SECONDS", 0)
+    provider = CloudPayments(api_url="https://x", public_id="pk", api_secret="s")
+    assert _charge(provider, "tk", "r-again").paid
+    assert sent == ["r-again", "r-again"]
+
+
+def test_only_the_content_hmac_of_the_body_as_sent_is_trusted(
+    simulator: Simulator,
+) -> None:
+    """X-Content-HMAC signs the URL-decoded body, which no longer says where a
+    field ends: re-encoded, a signed Name could become other fields."""
+    provider = CloudPayments.from_settings()
+    assert provider is not None
+    sent = urllib.parse.urlencode(
+        {"TransactionId": "5", "Amount": "1.00", "Name": "A&InvoiceId=KQ-S1"}
+    ).encode()
+    forged = urllib.parse.unquote_plus(sent.decode()).encode()
+    assert sign_decoded(forged, SECRET) == sign_decoded(sent, SECRET)
+    with pytest.raises(BadNotification):
+        provider.parse_notification(
+            kind="pay",
+            body=forged,
+            headers={"X-Content-HMAC": sign_decoded(sent, SECRET)},
+        )
+    event = provider.parse_notification(
+        kind="pay", body=sent, headers={"Content-HMAC": sign(sent, SECRET)}
+    )
+    assert (event.invoice_id, event.fields["Name"]) == ("", "A&InvoiceId=KQ-S1")
 
 
 def test_our_answers_are_the_protocols_numbers() -> None:

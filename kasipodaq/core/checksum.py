@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+
 FIRST_WEIGHTS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 SECOND_WEIGHTS = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
 
@@ -12,9 +14,12 @@ def check_digit(first_eleven: str) -> int | None:
     The first weighting is used unless it gives 10; then the second; if that also
     gives 10 the number is never issued.
     """
-    digits = [int(c) for c in first_eleven]
+    if len(first_eleven) != len(FIRST_WEIGHTS):
+        raise ValueError("eleven digits are needed")
+    digits = list(map(int, first_eleven))
     for weights in (FIRST_WEIGHTS, SECOND_WEIGHTS):
-        rest = sum(d * w for d, w in zip(digits, weights, strict=True)) % 11
+        # map() over C functions: a registry import checks millions of these.
+        rest = sum(map(operator.mul, digits, weights)) % 11
         if rest != 10:
             return rest
     return None

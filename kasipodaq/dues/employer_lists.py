@@ -11,6 +11,7 @@ their headers in Russian, Kazakh or English. Each line becomes a `Line` or a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -158,6 +159,7 @@ def _line(
     return Line(number, iin, parsed_month, tiyn)
 
 
+@functools.lru_cache(maxsize=256)  # a list names a month or two, on every line
 def parse_list_month(text: str) -> dt.date | None:
     """A month as the lists write it: 2026-03, 2026-03-01, 03.2026, 01.03.2026."""
     for form in _MONTH_FORMS:

@@ -25,7 +25,6 @@ from kasipodaq.access import policy
 from kasipodaq.access.perms import Perm
 from kasipodaq.audit.models import AuditAction, AuditEvent
 from kasipodaq.core.loading import Loader
-from kasipodaq.core.value_lists import one_of
 from kasipodaq.orgtree.models import OrgUnit
 from kasipodaq.registry.models import Person
 
@@ -125,7 +124,7 @@ def _members(unit: OrgUnit, iins: set[str]) -> dict[str, tuple[int, int]]:
     return {
         iin: (pk, unit_id)
         for iin, pk, unit_id in Person.objects.in_subtree(unit)
-        .filter(iin__in=one_of(iins, kind=str))
+        .filter(iin__one_of=iins)
         .values_list("iin", "pk", "current_membership__org_unit_id")
     }
 
@@ -253,8 +252,8 @@ def _charges(keys: list[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], int]:
     return {
         (person, month): amount
         for person, month, amount in Charge.objects.filter(
-            person_id__in=one_of(people, kind=int),
-            month__in=one_of(months, kind=dt.date),
+            person_id__one_of=people,
+            month__one_of=months,
         ).values_list("person_id", "month", "amount_tiyn")
         if (person, month) in wanted
     }

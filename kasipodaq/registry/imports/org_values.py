@@ -25,6 +25,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import NamedTuple
 
+from kasipodaq.core.checksum import check_digit
 from kasipodaq.orgtree.bin import ENTITY_KINDS
 from kasipodaq.orgtree.models import Level, Sector
 from kasipodaq.registry.imports.headers import ColumnMapping, Field
@@ -49,7 +50,6 @@ from kasipodaq.registry.imports.values import (
     _lookup,
     _one_spaced,
     column_layout,
-    fast_check_digit,
     parse_date,
     recognise,
 )
@@ -265,7 +265,7 @@ def bin_fault(digits: str) -> str | None:
         return BIN_MONTH
     if digits[4] not in ENTITY_KINDS:
         return BIN_KIND
-    if fast_check_digit(digits[:11]) != int(digits[11]):
+    if check_digit(digits[:11]) != int(digits[11]):
         return BIN_CHECKSUM
     return None
 

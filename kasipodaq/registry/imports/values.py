@@ -19,12 +19,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
-from operator import mul
 from typing import TYPE_CHECKING, NamedTuple
 
 from django.utils.translation import gettext_lazy
 
-from kasipodaq.core.checksum import FIRST_WEIGHTS, SECOND_WEIGHTS
+from kasipodaq.core.checksum import check_digit
 from kasipodaq.registry.iin import CENTURIES, FEMALE, MALE
 from kasipodaq.registry.imports.headers import (
     ColumnMapping,
@@ -665,15 +664,6 @@ def parse_date(value: str, *, today: dt.date) -> dt.date | None:
         return None
 
 
-def fast_check_digit(first_eleven: str) -> int | None:
-    """``kasipodaq.core.checksum.check_digit``, with the loops done in C."""
-    digits = tuple(map(int, first_eleven))
-    rest = sum(map(mul, digits, FIRST_WEIGHTS)) % 11
-    if rest == 10:
-        rest = sum(map(mul, digits, SECOND_WEIGHTS)) % 11
-    return None if rest == 10 else rest
-
-
 def iin_facts(iin: str) -> tuple[dt.date, str] | str:
     """The birth date and sex of a 12-digit IIN, or the code of its fault."""
     century = CENTURIES.get(iin[6])
@@ -683,7 +673,7 @@ def iin_facts(iin: str) -> tuple[dt.date, str] | str:
         birth_date = dt.date(century + int(iin[0:2]), int(iin[2:4]), int(iin[4:6]))
     except ValueError:
         return IIN_DATE
-    if fast_check_digit(iin[:11]) != int(iin[11]):
+    if check_digit(iin[:11]) != int(iin[11]):
         return IIN_CHECKSUM
     return birth_date, MALE if iin[6] in "135" else FEMALE
 

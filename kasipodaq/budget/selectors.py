@@ -233,12 +233,12 @@ def expected_dues(unit: OrgUnit, year: int) -> ExpectedDues:
         .order_by()
     )
     totals: dict[int, int] = {}
-    primaries: list[OrgUnit] = []
+    primaries: dict[int, str] = {}
     months = 0
     for row in charged:
         totals[row["org_unit_id"]] = row["total"] or 0
         months = max(months, row["months"])
-        primaries.append(OrgUnit(pk=row["org_unit_id"], path=row["org_unit__path"]))
+        primaries[row["org_unit_id"]] = row["org_unit__path"]
     if not primaries:
         return ExpectedDues(accrued_tiyn=0, months=0)
     on = min(after - dt.timedelta(days=1), max(first, today()))

@@ -8,7 +8,7 @@ Python: a payroll list of 100,000 lines needs no query per line or organization.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kasipodaq.orgtree.models import Level, OrgUnit
@@ -48,17 +48,18 @@ class Plan:
 
 def plan_for(primary: OrgUnit, on: dt.date) -> Plan:
     """The plan of payments collected at `primary` on `on`."""
-    return plans_for([primary], on)[primary.pk]
+    return plans_for({primary.pk: primary.path}, on)[primary.pk]
 
 
-def plans_for(primaries: Iterable[OrgUnit], on: dt.date) -> dict[int, Plan]:
-    """The plan of each of these primary organizations on `on`, from two queries
-    whatever their number: the regulations in force and the units above them.
+def plans_for(paths: Mapping[int, str], on: dt.date) -> dict[int, Plan]:
+    """The plan on `on` of each of these primary organizations (id → path), from
+    two queries whatever their number: the regulations in force and the units
+    above them.
 
     A level missing above a primary organization (no district, say) passes its
     share to the nearest unit above.
     """
-    chains = {unit.pk: ancestor_ids(unit.path) for unit in primaries}
+    chains = {pk: ancestor_ids(path) for pk, path in paths.items()}
     wanted = {pk for chain in chains.values() for pk in chain}
     units = OrgUnit.objects.only("pk", "level")
     if len(wanted) <= MANY_UNITS:

@@ -2,7 +2,8 @@
 still owes whom.
 
 The money of a payment lands at the organization that collected it (the member's
-primary organization), but only its share is its own: each upper level's share
+or the company's primary organization: the ledger entry's `collected_by`), but
+only its share is its own: each upper level's share
 is owed to that level until the collector transfers it (`LevelTransfer`). For a
 unit and a period [start, end) the statement shows
 
@@ -29,7 +30,7 @@ from kasipodaq.orgtree.models import OrgUnit
 from kasipodaq.orgtree.paths import SEGMENT, ancestor_ids
 from kasipodaq.orgtree.querysets import subtree_filter
 
-from .models import LedgerEntry, LevelTransfer, Payment
+from .models import CompanyPayment, LedgerEntry, LevelTransfer, Payment
 
 LISTED_TRANSFERS = 200
 
@@ -145,14 +146,13 @@ def compute_statement(unit: OrgUnit, start: dt.date, end: dt.date) -> Statement:
 
 
 def compute_collected(unit: OrgUnit, start: dt.date, end: dt.date) -> Collected:
-    """Two aggregate queries: the payments, and their ledger entries by receiver.
+    """Aggregate queries: the payments (members' and companies'), and their
+    ledger entries by receiver.
 
-    For the whole union neither needs the tree: every row is under its root.
+    For the whole union none needs the tree: every row is under its root.
     """
     whole = is_whole_union(unit)
-    paid = _payments_under(unit, start, end, whole=whole).aggregate(
-        n=Count("pk"), total=Coalesce(Sum("amount_tiyn"), 0)
-    )
+    count, paid_tiyn = _money_in(unit, start, end, whole=whole)
     above_ids = ancestor_ids(unit.path)[:-1][::-1]
     below = ~Q(unit_id=unit.pk)
     if not whole:
@@ -165,17 +165,13 @@ def compute_collected(unit: OrgUnit, start: dt.date, end: dt.date) -> Collected:
     for pk in above_ids:
         sums[f"u{pk}"] = Coalesce(Sum("amount_tiyn", filter=Q(unit_id=pk)), 0)
     # Entries are booked on the day paid: the period selects them directly.
-    split = LedgerEntry.objects.filter(
-        Q() if whole else subtree_filter("payment__org_unit__path", unit.path),
-        booked_on__gte=start,
-        booked_on__lt=end,
-    ).aggregate(**sums)
+    split = _entries_under(unit, start, end, whole=whole).aggregate(**sums)
     units = OrgUnit.objects.in_bulk(above_ids) if above_ids else {}
     above = [(units[pk], int(split[f"u{pk}"])) for pk in above_ids if pk in units]
     placed = split["own"] + split["below"] + sum(amount for _u, amount in above)
     return Collected(
-        payments=paid["n"],
-        paid_tiyn=int(paid["total"]),
+        payments=count,
+        paid_tiyn=paid_tiyn,
         ledger_tiyn=int(split["total"]),
         own_tiyn=int(split["own"]),
         below_tiyn=int(split["below"]),
@@ -187,7 +183,7 @@ def compute_collected(unit: OrgUnit, start: dt.date, end: dt.date) -> Collected:
 def compute_owes(unit: OrgUnit, start: dt.date, end: dt.date) -> list[BalanceRow]:
     """What `unit` owes each receiver of the dues it collected itself."""
     shares = _before_and_in(
-        LedgerEntry.objects.filter(payment__org_unit=unit, booked_on__lt=end)
+        LedgerEntry.objects.filter(collected_by=unit, booked_on__lt=end)
         .exclude(unit_id=unit.pk)
         .values("unit_id"),
         "booked_on",
@@ -223,8 +219,8 @@ def compute_owed(unit: OrgUnit, start: dt.date, end: dt.date) -> list[BalanceRow
     width = len(unit.path) + SEGMENT
     shares = _before_and_in(
         LedgerEntry.objects.filter(unit_id=unit.pk, booked_on__lt=end)
-        .exclude(payment__org_unit=unit)
-        .annotate(child=Substr("payment__org_unit__path", 1, width))
+        .exclude(collected_by=unit)
+        .annotate(child=Substr("collected_by__path", 1, width))
         .values("child"),
         "booked_on",
         start,
@@ -263,7 +259,7 @@ def owed_between(sender: OrgUnit, receiver: OrgUnit, on: dt.date) -> int:
     """Tiyn `sender` still owes `receiver` for the dues it collected up to `on`,
     less every transfer it has recorded to it: what it may transfer on `on`."""
     shares = LedgerEntry.objects.filter(
-        payment__org_unit=sender, unit_id=receiver.pk, booked_on__lte=on
+        collected_by=sender, unit_id=receiver.pk, booked_on__lte=on
     ).aggregate(total=Coalesce(Sum("amount_tiyn"), 0))["total"]
     paid = LevelTransfer.objects.filter(from_unit=sender, to_unit=receiver).aggregate(
         total=Coalesce(Sum("amount_tiyn"), 0)
@@ -272,38 +268,82 @@ def owed_between(sender: OrgUnit, receiver: OrgUnit, on: dt.date) -> int:
 
 
 def reconcile(unit: OrgUnit, start: dt.date, end: dt.date) -> Reconciliation:
-    """Sum of ledger entries = sum of payments, to the tiyn, payment by payment;
-    for the union's root, the whole union."""
-    payments = _payments_under(unit, start, end, whole=is_whole_union(unit))
-    totals = payments.aggregate(total=Coalesce(Sum("amount_tiyn"), 0))
-    entries = LedgerEntry.objects.filter(payment__in=payments.values("pk")).aggregate(
+    """Sum of ledger entries = sum of the money collected, to the tiyn, source by
+    source; for the union's root, the whole union."""
+    whole = is_whole_union(unit)
+    _count, paid_tiyn = _money_in(unit, start, end, whole=whole)
+    entries = _entries_under(unit, start, end, whole=whole).aggregate(
         total=Coalesce(Sum("amount_tiyn"), 0)
     )
     return Reconciliation(
-        paid_tiyn=int(totals["total"]),
+        paid_tiyn=paid_tiyn,
         ledger_tiyn=int(entries["total"]),
         unbalanced=count_unbalanced(unit, start, end),
     )
 
 
 def count_unbalanced(unit: OrgUnit, start: dt.date, end: dt.date) -> int:
-    """The payments under `unit` in the period whose entries differ from them."""
-    return (
-        _payments_under(unit, start, end, whole=is_whole_union(unit))
-        .annotate(booked=Coalesce(Sum("entries__amount_tiyn"), 0))
+    """The sources of money collected under `unit` in the period whose entries
+    differ from them: members' payments, payroll lists (their payments there
+    against their entries there) and companies' payments."""
+    whole = is_whole_union(unit)
+    payments = _under(Payment.objects, "org_unit__path", unit, whole=whole).filter(
+        paid_on__gte=start, paid_on__lt=end
+    )
+    companies = _under(
+        CompanyPayment.objects, "org_unit__path", unit, whole=whole
+    ).filter(paid_on__gte=start, paid_on__lt=end)
+    single = sum(
+        source.annotate(booked=Coalesce(Sum("entries__amount_tiyn"), 0))
         .exclude(amount_tiyn=F("booked"))
         .count()
+        for source in (payments.filter(payroll__isnull=True), companies)
+    )
+    listed = _by_list(payments.filter(payroll__isnull=False))
+    booked = _by_list(
+        _entries_under(unit, start, end, whole=whole).filter(payroll__isnull=False)
+    )
+    return single + sum(
+        listed.get(key) != booked.get(key) for key in listed.keys() | booked.keys()
     )
 
 
-def _payments_under(
+def _by_list(rows: QuerySet[Any]) -> dict[int, int]:
+    return dict(
+        rows.values("payroll")
+        .annotate(total=Sum("amount_tiyn"))
+        .values_list("payroll", "total")
+    )
+
+
+def _money_in(
     unit: OrgUnit, start: dt.date, end: dt.date, *, whole: bool
-) -> QuerySet[Payment]:
-    return Payment.objects.filter(
-        Q() if whole else subtree_filter("org_unit__path", unit.path),
-        paid_on__gte=start,
-        paid_on__lt=end,
+) -> tuple[int, int]:
+    """How many payments (members' and companies') were collected under `unit`
+    in the period, and their total."""
+    count = total = 0
+    for model in (Payment, CompanyPayment):
+        paid = (
+            _under(model.objects, "org_unit__path", unit, whole=whole)
+            .filter(paid_on__gte=start, paid_on__lt=end)
+            .aggregate(n=Count("pk"), total=Coalesce(Sum("amount_tiyn"), 0))
+        )
+        count += paid["n"]
+        total += int(paid["total"])
+    return count, total
+
+
+def _entries_under(
+    unit: OrgUnit, start: dt.date, end: dt.date, *, whole: bool
+) -> QuerySet[LedgerEntry]:
+    """The entries of the money collected under `unit`, booked in the period."""
+    return _under(LedgerEntry.objects, "collected_by__path", unit, whole=whole).filter(
+        booked_on__gte=start, booked_on__lt=end
     )
+
+
+def _under(rows: Any, path_field: str, unit: OrgUnit, *, whole: bool) -> QuerySet[Any]:
+    return rows.filter(Q() if whole else subtree_filter(path_field, unit.path))
 
 
 def is_whole_union(unit: OrgUnit) -> bool:

@@ -236,7 +236,7 @@ class CompanyPayment(models.Model):
 
     A company numbers its own payment orders, so the number is unique per company:
     the same order can never be counted twice. It settles the company's charges
-    oldest first and is split between the levels at once (CompanyLedgerEntry).
+    oldest first and is split between the levels at once (LedgerEntry).
     """
 
     employer = models.ForeignKey(
@@ -271,35 +271,3 @@ class CompanyPayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employer_id} №{self.order_number}: {self.amount_tiyn}"
-
-
-class CompanyLedgerEntry(models.Model):
-    """A level's share of a company's payment, credited to that level's unit.
-
-    Beside `LedgerEntry` (members' dues): an organization's income is the sum of
-    both, each balancing to its payments.
-    """
-
-    payment = models.ForeignKey(
-        CompanyPayment, on_delete=models.PROTECT, related_name="entries"
-    )
-    unit = models.ForeignKey(
-        "orgtree.OrgUnit", on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    level = models.CharField(_("level"), max_length=16)
-    amount_tiyn = models.BigIntegerField(_("amount (tiyn)"))
-    booked_on = models.DateField(_("booked on"))
-
-    scope_path = "unit__path"
-
-    class Meta:
-        verbose_name = _("company ledger entry")
-        indexes = [models.Index(fields=["unit", "booked_on"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(amount_tiyn__gt=0), name="dues_company_entry_positive"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.unit_id} {self.level}: {self.amount_tiyn}"

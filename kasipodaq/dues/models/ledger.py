@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+from typing import Any
+
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
@@ -61,12 +65,53 @@ class DistributionRule(models.Model):
         }
 
 
-class LedgerEntry(models.Model):
-    """A level's share of a payment, credited to that level's organization."""
+# What an entry's money came from: one of these is set.
+SOURCES = ("payment", "payroll", "company_payment")
 
-    payment = models.ForeignKey(
-        Payment, on_delete=models.PROTECT, related_name="entries"
+
+def _exactly_one_of(fields: tuple[str, ...]) -> Q:
+    """The condition that exactly one of `fields` is set."""
+    one = [
+        Q(**{f"{other}__isnull": other != chosen for other in fields})
+        for chosen in fields
+    ]
+    return functools.reduce(operator.or_, one)
+
+
+def _source(to: type[models.Model] | str) -> Any:
+    """A source of ledger entries: empty unless it is the entry's one source."""
+    return models.ForeignKey(
+        to,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        null=True,
+        db_index=False,
     )
+
+
+class LedgerEntry(models.Model):
+    """A level's share of money collected, credited to that level's organization.
+
+    The one ledger of the union's income. Each entry names the organization that
+    collected the money (where its split starts, and who owes the upper levels
+    their shares until it transfers them) and exactly one source:
+
+    - a member's payment (cash, card, or a single payroll payment);
+    - an employer's payroll list: one transfer from the employer, whose money
+      collected at each organization is split once — a handful of entries
+      instead of four per line;
+    - a company's payment, in an employer association.
+
+    The entries of each source add up to it, to the tiyn (`statements.reconcile`).
+    """
+
+    collected_by = models.ForeignKey(
+        "orgtree.OrgUnit", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    # The source; each indexed only where set (see Meta).
+    payment = _source(Payment)
+    payroll = _source("dues.PayrollList")
+    company_payment = _source("dues.CompanyPayment")
     unit = models.ForeignKey(
         "orgtree.OrgUnit", on_delete=models.PROTECT, related_name="+", db_index=False
     )
@@ -78,7 +123,26 @@ class LedgerEntry(models.Model):
 
     class Meta:
         verbose_name = _("ledger entry")
-        indexes = [models.Index(fields=["unit", "booked_on"])]
+        indexes = [
+            models.Index(fields=["unit", "booked_on"]),
+            models.Index(fields=["collected_by", "booked_on"]),
+            *(
+                models.Index(
+                    fields=[source],
+                    condition=Q(**{f"{source}__isnull": False}),
+                    name=f"dues_entry_{source}",
+                )
+                for source in SOURCES
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=_exactly_one_of(SOURCES), name="dues_entry_one_source"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_tiyn__gt=0), name="dues_entry_positive"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.level}: {self.amount_tiyn}"

@@ -35,6 +35,14 @@ class Payment(models.Model):
     org_unit = models.ForeignKey(
         "orgtree.OrgUnit", on_delete=models.PROTECT, related_name="+", db_index=False
     )
+    # The payroll list it came from, if any: its shares are the list's entries.
+    payroll = models.ForeignKey(
+        "dues.PayrollList",
+        on_delete=models.PROTECT,
+        related_name="payments",
+        null=True,
+        db_index=False,
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

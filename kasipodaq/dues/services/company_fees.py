@@ -55,17 +55,17 @@ from ..company_fees import (
     period_starts,
     span,
 )
-from ..distribution import plans_for
+from ..distribution import plan_for
 from ..errors import DuesRefusal
 from ..models import (
     CompanyDeclaration,
     CompanyFeeSchedule,
     CompanyFeeTier,
-    CompanyLedgerEntry,
     CompanyPayment,
     FeeBasis,
     FeePeriod,
     FigureSource,
+    LedgerEntry,
 )
 from ..money import to_tenge
 
@@ -584,17 +584,16 @@ def record_company_payment(
             % {"number": order_number},
             field="order_number",
         ) from None
-    CompanyLedgerEntry.objects.bulk_create(
-        CompanyLedgerEntry(
-            payment=payment,
+    LedgerEntry.objects.bulk_create(
+        LedgerEntry(
+            collected_by=home,
+            company_payment=payment,
             unit_id=receiver,
             level=level,
             amount_tiyn=part,
             booked_on=paid_on,
         )
-        for receiver, level, part in plans_for([home], paid_on)[home.pk].apply(
-            amount_tiyn
-        )
+        for receiver, level, part in plan_for(home, paid_on).apply(amount_tiyn)
     )
     record(
         actor=actor,

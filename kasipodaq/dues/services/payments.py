@@ -81,6 +81,7 @@ def record_payment(
         ) from None
     LedgerEntry.objects.bulk_create(
         LedgerEntry(
+            collected_by=unit,
             payment=payment,
             unit_id=receiver,
             level=level,

@@ -4,8 +4,9 @@ The whole list is checked before anything is written: a line that cannot be read
 a duplicate line, a month to come, an absurd amount, or (unless only the matched
 lines are asked for) an IIN of nobody the user keeps — and the list is refused,
 with every problem named, and nothing recorded. The same file is never recorded
-twice (its SHA-256). A good list is written set-based: payments, their shares
-per level, their audit rows and the lines with how each compares to the month's
+twice (its SHA-256). A good list is written set-based: payments, the list's
+shares (its money collected at each organization, split between the levels),
+the payments' audit rows and the lines with how each compares to the month's
 charge, by COPY (executemany on SQLite), in one transaction.
 """
 
@@ -150,6 +151,7 @@ def _record(
             "month",
             "paid_on",
             "org_unit",
+            "payroll",
             "recorded_by",
             "recorded_at",
         ),
@@ -162,6 +164,7 @@ def _record(
                 line.month,
                 today,
                 members[line.iin][1],
+                payroll.pk,
                 actor_id,
                 now,
             )
@@ -174,16 +177,13 @@ def _record(
             method=PaymentMethod.PAYROLL, reference__startswith=f"{payroll.pk}:"
         ).values_list("pk", "reference")
     }
-    plans = _plans({members[line.iin][1] for line in paid}, today)
+    shares = _shares(paid, members, today)
     loader.insert(
         LedgerEntry,
-        ("payment", "unit", "level", "amount_tiyn", "booked_on"),
+        ("collected_by", "payroll", "unit", "level", "amount_tiyn", "booked_on"),
         (
-            (payment_of[line.number], unit_id, level, part, today)
-            for line in paid
-            for unit_id, level, part in plans[members[line.iin][1]].apply(
-                line.amount_tiyn
-            )
+            (collector, payroll.pk, unit_id, level, amount, today)
+            for (collector, unit_id, level), amount in shares.items()
         ),
     )
     loader.insert(
@@ -237,12 +237,32 @@ def _record(
     payroll.save(update_fields=["paid", "total_tiyn"])
 
 
+def _shares(
+    paid: list[Line], members: dict[str, tuple[int, int]], on: dt.date
+) -> dict[tuple[int, int, str], int]:
+    """The list's shares per (collector, receiver, level): what the list pays
+    through each member's organization, split by the regulation in force there.
+
+    The list is one transfer from the employer, so each collector's part of it is
+    split once — the parts add up to it to the tiyn."""
+    collected: dict[int, int] = {}
+    for line in paid:
+        collector = members[line.iin][1]
+        collected[collector] = collected.get(collector, 0) + line.amount_tiyn
+    plans = _plans(collected, on)
+    return {
+        (collector, unit_id, level): part
+        for collector, amount in collected.items()
+        for unit_id, level, part in plans[collector].apply(amount)
+    }
+
+
 def _plans(unit_ids: Iterable[int], on: dt.date) -> dict[int, Plan]:
     ids = list(unit_ids)
-    units = OrgUnit.objects.only("pk", "path")
+    units = OrgUnit.objects.all()
     if len(ids) <= MANY_UNITS:
         units = units.filter(pk__in=ids)
-    return plans_for(units, on)
+    return plans_for(dict(units.values_list("pk", "path")), on)
 
 
 def _charges(keys: list[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], int]:

@@ -12,22 +12,24 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kasipodaq.access.perms import Role
+from kasipodaq.budget.selectors import budget_report
 from kasipodaq.core.errors import PermissionRefused
 from kasipodaq.dues.company_fee_selectors import company_rows
 from kasipodaq.dues.company_fees import parse_tiers, span
 from kasipodaq.dues.errors import DuesRefusal
 from kasipodaq.dues.models import (
-    CompanyLedgerEntry,
     CompanyPayment,
     DistributionRule,
     FeeBasis,
     FeePeriod,
+    LedgerEntry,
 )
 from kasipodaq.dues.services.company_fees import (
     charge_company_fees,
     record_company_payment,
     set_fee_schedule,
 )
+from kasipodaq.dues.statements import compute_collected, compute_owes, reconcile
 from kasipodaq.orgtree.models import Employer, Level
 from kasipodaq.registry.tests.factories import Tree, grant
 
@@ -70,7 +72,7 @@ def test_a_transfer_is_split_between_the_levels_by_the_regulation(tree: Tree) ->
     payment = _pay(tree, 1_000_000_01, "17")
     entries = {
         e.level: (e.unit_id, e.amount_tiyn)
-        for e in CompanyLedgerEntry.objects.filter(payment=payment)
+        for e in LedgerEntry.objects.filter(company_payment=payment)
     }
     primary = tree.primaries[0]
     assert entries == {
@@ -101,10 +103,10 @@ def test_every_ledger_balances_to_the_tiyn(tree: Tree, amounts: list[int]) -> No
     for index, amount in enumerate(amounts):
         _pay(tree, amount, index=index % 8)
     for payment in CompanyPayment.objects.all()[before:]:
-        shares = CompanyLedgerEntry.objects.filter(payment=payment)
+        shares = LedgerEntry.objects.filter(company_payment=payment)
         assert shares.aggregate(t=Sum("amount_tiyn"))["t"] == payment.amount_tiyn
     assert (
-        CompanyLedgerEntry.objects.aggregate(t=Sum("amount_tiyn"))["t"]
+        LedgerEntry.objects.aggregate(t=Sum("amount_tiyn"))["t"]
         == CompanyPayment.objects.aggregate(t=Sum("amount_tiyn"))["t"]
     )
 
@@ -112,7 +114,7 @@ def test_every_ledger_balances_to_the_tiyn(tree: Tree, amounts: list[int]) -> No
 def test_without_a_regulation_everything_stays_with_the_primary(tree: Tree) -> None:
     payment = _pay(tree, 12_345)
     assert list(
-        CompanyLedgerEntry.objects.filter(payment=payment).values_list(
+        LedgerEntry.objects.filter(company_payment=payment).values_list(
             "unit_id", "amount_tiyn"
         )
     ) == [(tree.primaries[0].pk, 12_345)]
@@ -146,7 +148,7 @@ def test_the_same_payment_order_of_a_company_counts_once(tree: Tree) -> None:
         _pay(tree, 100_00, " 55 ")
     assert refused.value.field == "order_number"
     assert CompanyPayment.objects.count() == 1
-    assert CompanyLedgerEntry.objects.count() == 4
+    assert LedgerEntry.objects.count() == 4
     _pay(tree, 100_00, "55", index=1)  # another company's own numbering
     assert CompanyPayment.objects.count() == 2
 
@@ -179,7 +181,7 @@ def test_bad_payments_are_refused_and_nothing_is_recorded(
         record_company_payment(**kwargs)  # type: ignore[arg-type]
     assert refused.value.field == field
     assert not CompanyPayment.objects.exists()
-    assert not CompanyLedgerEntry.objects.exists()
+    assert not LedgerEntry.objects.exists()
 
 
 def test_another_regions_accountant_cannot_record_a_payment(tree: Tree) -> None:
@@ -204,3 +206,37 @@ def test_another_regions_accountant_cannot_record_a_payment(tree: Tree) -> None:
             paid_on=PAID_ON,
         )
     assert not CompanyPayment.objects.exists()
+
+
+def test_a_companys_transfer_is_income_in_the_statements_and_the_budget(
+    tree: Tree,
+) -> None:
+    """One ledger: what a company pays is counted where members' dues are."""
+    _regulation(tree)
+    _pay(tree, 1_000_000_01, "31")
+    start, end = dt.date(2026, 6, 1), dt.date(2026, 7, 1)
+    collected = compute_collected(tree.districts[0], start, end)
+    assert (collected.payments, collected.paid_tiyn, collected.below_tiyn) == (
+        1,
+        1_000_000_01,
+        600_000_01,
+    )
+    assert collected.own_tiyn == 150_000_00
+    assert collected.balances
+    check = reconcile(tree.central, start, end)
+    assert (check.paid_tiyn, check.ledger_tiyn, check.unbalanced) == (
+        1_000_000_01,
+        1_000_000_01,
+        0,
+    )
+    owes = {
+        row.unit.pk: row.balance.shares_tiyn
+        for row in compute_owes(tree.primaries[0], start, end)
+        if row.unit is not None
+    }
+    assert owes == {
+        tree.districts[0].pk: 150_000_00,
+        tree.regions[0].pk: 150_000_00,
+        tree.central.pk: 100_000_00,
+    }
+    assert budget_report(tree.primaries[0], 2026).dues_tiyn == 600_000_01

@@ -19,10 +19,10 @@ from kasipodaq.dues.models import (
     CompanyCharge,
     CompanyDeclaration,
     CompanyFeeSchedule,
-    CompanyLedgerEntry,
     CompanyPayment,
     FeeBasis,
     FeePeriod,
+    LedgerEntry,
 )
 from kasipodaq.dues.services.company_fees import set_fee_schedule
 from kasipodaq.orgtree.models import Employer, Level
@@ -115,7 +115,7 @@ def test_a_district_sets_a_schedule_charges_and_records_a_transfer(
     assert rows[_company(tree, 1).pk].fee_tiyn == 300_000_00  # the registry's 50
     assert page.context["schedule"].unit == district
     assert _company(tree).bin in text
-    assert CompanyLedgerEntry.objects.get().amount_tiyn == 250_000_00
+    assert LedgerEntry.objects.get().amount_tiyn == 250_000_00
 
 
 def test_the_page_reads_in_a_fixed_number_of_queries(

@@ -10,11 +10,12 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
-from django.utils import translation
+from django.utils import timezone, translation
 
 from kasipodaq.access.perms import Role
 from kasipodaq.core.errors import DomainError
 from kasipodaq.dues.arrears import months_overdue
+from kasipodaq.dues.distribution import plan_for
 from kasipodaq.dues.errors import DuesRefusal
 from kasipodaq.dues.models import (
     LedgerEntry,
@@ -27,6 +28,8 @@ from kasipodaq.dues.models import (
 )
 from kasipodaq.dues.services.accrual import accrue_month
 from kasipodaq.dues.services.payroll import import_payroll
+from kasipodaq.dues.statements import count_unbalanced, reconcile
+from kasipodaq.dues.tests.ledger_data import regulation
 from kasipodaq.orgtree.models import OrgUnit
 from kasipodaq.registry.imports.errors import ImportFileError
 from kasipodaq.registry.models import Person
@@ -214,3 +217,53 @@ def test_the_command_reports_and_refuses(tmp_path: Path, members: list[Person]) 
     with pytest.raises(CommandError, match="refused"), translation.override("en"):
         call_command("import_payroll", str(bad), stdout=io.StringIO(), stderr=err)
     assert "line 2, amount" in err.getvalue()
+
+
+def test_a_lists_money_at_each_organization_is_split_once(
+    tmp_path: Path, members: list[Person], tree: Tree
+) -> None:
+    regulation(tree)
+    elsewhere = tree.admit(tree.primaries[1], joined_on=dt.date(2025, 1, 1)).person
+    a, b, _c = members
+    payroll = _import(
+        _csv(
+            tmp_path,
+            [
+                f"{a.iin};2026-01;0,01",
+                f"{b.iin};2026-01;0,01",
+                f"{elsewhere.iin};2026-01;777,77",
+            ],
+        )
+    )
+    payments = list(Payment.objects.all())
+    assert {p.payroll_id for p in payments} == {payroll.pk}
+    school, district = tree.primaries[0], tree.districts[0]
+    assert (school.parent_id, tree.primaries[1].parent_id) == (district.pk,) * 2
+    # The school's 2 tiyn split once at 60/15/15/10: one to the school and one
+    # to the district (two 1-tiyn payments split apart would leave both with it).
+    expected = {
+        (school.pk, school.pk, "primary"): 1,
+        (school.pk, district.pk, "district"): 1,
+    }
+    plan = plan_for(tree.primaries[1], timezone.localdate())
+    for unit_id, level, part in plan.apply(777_77):
+        expected[tree.primaries[1].pk, unit_id, level] = part
+    entries = LedgerEntry.objects.filter(payroll=payroll)
+    assert {
+        (e.collected_by_id, e.unit_id, e.level): e.amount_tiyn for e in entries
+    } == expected
+    assert len(expected) == 6
+    assert not LedgerEntry.objects.filter(payment__isnull=False).exists()
+    today = timezone.localdate()
+    month = (today.replace(day=1), today + dt.timedelta(days=1))
+    check = reconcile(tree.central, *month)
+    assert (check.paid_tiyn, check.ledger_tiyn, check.unbalanced) == (
+        777_79,
+        777_79,
+        0,
+    )
+    entry = entries.filter(collected_by=tree.primaries[1]).first()
+    assert entry is not None
+    LedgerEntry.objects.filter(pk=entry.pk).update(amount_tiyn=entry.amount_tiyn + 1)
+    assert count_unbalanced(tree.central, *month) == 1
+    assert count_unbalanced(tree.primaries[0], *month) == 0

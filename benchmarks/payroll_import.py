@@ -133,7 +133,7 @@ def prepare(args: argparse.Namespace, month: dt.date) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE dues_payrollline, dues_payrolllist, dues_ledgerentry, "
-            "dues_payment RESTART IDENTITY"
+            "dues_payment RESTART IDENTITY CASCADE"  # and card charges naming them
         )
         cursor.execute("DELETE FROM audit_auditevent WHERE action = 'dues.paid'")
         cursor.execute(f"DROP TABLE IF EXISTS {BARE_TABLE}")
@@ -281,7 +281,6 @@ def timing_steps(
 
 
 def measure_run(path: Path, *, profile: bool) -> dict[str, Any]:
-    from django.db.models import Count
 
     from kasipodaq.dues.models import PayrollLine
     from kasipodaq.dues.services.payroll import import_payroll
@@ -306,12 +305,10 @@ def measure_run(path: Path, *, profile: bool) -> dict[str, Any]:
     finally:
         undo()
     seconds = time.perf_counter() - started
-    outcomes = dict(
-        PayrollLine.objects.filter(payroll=payroll)
-        .values_list("outcome")
-        .annotate(n=Count("pk"))
-        .values_list("outcome", "n")
-    )
+    outcomes = dict(payroll.outcomes)
+    kept = PayrollLine.objects.filter(payroll=payroll).count()
+    if kept != payroll.lines - outcomes.get("exact", 0):
+        raise SystemExit(f"{kept} lines kept: every line not paid as charged is kept")
     run = {
         "seconds": seconds,
         "status": payroll.status,

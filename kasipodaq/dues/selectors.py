@@ -92,15 +92,6 @@ def access_payroll(user: Any, pk: Any) -> PayrollList:
     return found
 
 
-def payroll_outcomes(payroll: PayrollList) -> dict[str, int]:
-    return dict(
-        PayrollLine.objects.filter(payroll=payroll)
-        .values("outcome")
-        .annotate(n=Count("pk"))
-        .values_list("outcome", "n")
-    )
-
-
 def payroll_exceptions(payroll: PayrollList, *, limit: int = 500) -> list[PayrollLine]:
     """The lines not paid as charged, for the accountant to look into."""
     return list(

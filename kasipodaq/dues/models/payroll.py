@@ -33,12 +33,14 @@ class PayrollList(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
-    # Lines read, lines paid, their total, and the problems found (line, column,
-    # message), the first ones only when there are many.
+    # Lines read, lines paid, their total, the problems found (line, column,
+    # message; the first ones only when there are many) and the number of lines
+    # of each outcome (LineOutcome).
     lines = models.PositiveIntegerField(default=0)
     paid = models.PositiveIntegerField(default=0)
     total_tiyn = models.BigIntegerField(default=0)
     problems = models.JSONField(default=list)
+    outcomes = models.JSONField(default=dict)
 
     scope_path = "unit__path"
 
@@ -66,7 +68,9 @@ class LineOutcome(models.TextChoices):
 
 
 class PayrollLine(models.Model):
-    """One line of a recorded list, matched to the month's charge."""
+    """A line of a recorded list not paid as charged — more, less, for a month
+    without a charge, or not a member's — matched to the month's charge: the lines
+    to look into. A line paid as charged is its payment (reference "list:line")."""
 
     payroll = models.ForeignKey(PayrollList, on_delete=models.CASCADE, related_name="+")
     line = models.PositiveIntegerField(_("line"))

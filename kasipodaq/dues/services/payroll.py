@@ -6,14 +6,16 @@ lines are asked for) an IIN of nobody the user keeps — and the list is refused
 with every problem named, and nothing recorded. The same file is never recorded
 twice (its SHA-256). A good list is written set-based: payments, the list's
 shares (its money collected at each organization, split between the levels),
-the payments' audit rows and the lines with how each compares to the month's
-charge, by COPY (executemany on SQLite), in one transaction.
+the payments' audit rows, how many lines paid as charged, more, less or for a
+month without a charge, and the lines not paid as charged (the ones to look
+into), by COPY (executemany on SQLite), in one transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -218,6 +220,10 @@ def _record(
         ),
     )
     charged = _charges([(members[line.iin][0], line.month) for line in paid])
+    rows = [
+        _line_row(payroll.pk, line, members.get(line.iin), charged) for line in lines
+    ]
+    # A line paid as charged is its payment: only the others are kept as lines.
     loader.insert(
         PayrollLine,
         (
@@ -230,11 +236,12 @@ def _record(
             "charged_tiyn",
             "outcome",
         ),
-        (_line_row(payroll.pk, line, members.get(line.iin), charged) for line in lines),
+        (row for row in rows if row[-1] != LineOutcome.EXACT),
     )
     payroll.paid = len(paid)
     payroll.total_tiyn = sum(line.amount_tiyn for line in paid)
-    payroll.save(update_fields=["paid", "total_tiyn"])
+    payroll.outcomes = dict(Counter(str(row[-1]) for row in rows))
+    payroll.save(update_fields=["paid", "total_tiyn", "outcomes"])
 
 
 def _shares(

@@ -33,7 +33,6 @@ from ..selectors import (
     month_figures,
     payroll_exceptions,
     payroll_lists,
-    payroll_outcomes,
 )
 from ..services.accrual import accrue_month
 from ..services.payroll import import_payroll
@@ -164,7 +163,7 @@ class PayrollView(LoginRequiredMixin, View):
         context = {
             "payroll": payroll,
             "unit": payroll.unit,
-            "outcomes": payroll_outcomes(payroll),
+            "outcomes": payroll.outcomes,
             "exceptions": payroll_exceptions(payroll),
         }
         return render(request, "dues/payroll.html", context)

@@ -10,7 +10,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from kasipodaq.core.errors import DomainError
-from kasipodaq.dues.models import LineOutcome, PayrollLine, PayrollStatus
+from kasipodaq.dues.models import LineOutcome, PayrollStatus
 from kasipodaq.dues.money import to_tenge
 from kasipodaq.dues.services.payroll import import_payroll
 from kasipodaq.registry.services.exporting import unit_or_union
@@ -75,6 +75,6 @@ class Command(BaseCommand):
             LineOutcome.NOT_CHARGED,
             LineOutcome.UNKNOWN,
         ):
-            count = PayrollLine.objects.filter(payroll=payroll, outcome=outcome).count()
+            count = payroll.outcomes.get(outcome.value, 0)
             if count:
                 self.stdout.write(f"{outcome.label}: {count}")

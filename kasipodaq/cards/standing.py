@@ -86,21 +86,24 @@ def statuses_of(
     on: dt.date,
     *,
     overdue: Mapping[int, int] | None = None,
+    suspend_after_months: int | None = None,
 ) -> dict[K, CardStatus]:
-    """The status of each card on `on`; the centre's limit is read only when
-    someone has arrears at all. `overdue`: the months overdue per person, when
-    already read (else they are asked of the source)."""
+    """The status of each card on `on`. `overdue`: the months overdue per person,
+    when already read (else they are asked of the source); `suspend_after_months`:
+    the centre's limit, when already read (else it is, if anyone has arrears)."""
     from .models import CardDesign
 
     if overdue is None:
         overdue = months_overdue({s.person_id for s in standings.values()}, on)
-    design = CardDesign.current() if any(overdue.values()) else CardDesign()
+    if suspend_after_months is None:
+        design = CardDesign.current() if any(overdue.values()) else CardDesign()
+        suspend_after_months = design.suspend_after_months
     return {
         key: card_status(
             revoked=standing.revoked,
             membership_ended=standing.membership_ended,
             months_overdue=overdue.get(standing.person_id, 0),
-            suspend_after_months=design.suspend_after_months,
+            suspend_after_months=suspend_after_months,
         )
         for key, standing in standings.items()
     }

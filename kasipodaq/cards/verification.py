@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from kasipodaq.registry.models import LeaveReason
 
 from .keys import current_ring
+from .models import CardDesign
 from .numbers import display
 from .standing import CardStatus, Standing, arrears_source, statuses_of
 from .tokens import InvalidToken
@@ -60,8 +61,10 @@ class CardCheck:
 # path of the product, and the ORM's query of the same (with_membership_state,
 # four models) cost several times the database's own work. Its two EXISTS are
 # querysets.membership_ended and member_on, which tests/test_public.py holds to
-# the same answers as the ORM's for every kind of card. When the source of arrears
-# offers its SQL (standing.arrears_source), the months overdue come in it too.
+# the same answers as the ORM's for every kind of card. The centre's limit of
+# months of arrears comes in it (CardDesign, one row, perhaps not saved yet), and
+# when the source of arrears offers its SQL (standing.arrears_source), the
+# months overdue too.
 CARD_SQL = """
 SELECT c.key_id, c.issued_on, c.revoked_on, c.person_id,
     p.first_name, p.last_name, u.name_ru, u.name_kk,
@@ -74,7 +77,8 @@ SELECT c.key_id, c.issued_on, c.revoked_on, c.person_id,
         SELECT 1 FROM registry_membership m
         WHERE m.person_id = c.person_id AND m.joined_on <= %s
             AND (m.left_on IS NULL OR m.left_on > %s)
-    ){arrears}
+    ),
+    (SELECT d.suspend_after_months FROM cards_carddesign d WHERE d.id = 1){arrears}
 FROM cards_card c
 JOIN registry_membership x ON x.id = c.membership_id
 JOIN registry_person p ON p.id = c.person_id
@@ -104,7 +108,7 @@ def check_token(token: str, *, on: dt.date) -> CardCheck:
     if row is None:
         return CardCheck(Verdict.UNKNOWN)
     (db_key, issued_on, revoked_on, person_id, first, last, name_ru, name_kk) = row[:8]
-    left_since, member_now = bool(row[8]), bool(row[9])
+    left_since, member_now, limit = bool(row[8]), bool(row[9]), row[10]
     if db_key != key_id or _date(issued_on) != facts.issued_on:
         return CardCheck(Verdict.UNKNOWN)
     status = statuses_of(
@@ -116,7 +120,8 @@ def check_token(token: str, *, on: dt.date) -> CardCheck:
             )
         },
         on,
-        overdue={person_id: int(row[10])} if arrears_sql else None,
+        overdue={person_id: int(row[11])} if arrears_sql else None,
+        suspend_after_months=limit if limit is not None else _DEFAULT_LIMIT,
     )[0]
     if status == CardStatus.REVOKED:
         # Whose card it was, and that they left, is nobody's business.
@@ -136,6 +141,9 @@ def check_token(token: str, *, on: dt.date) -> CardCheck:
         serial=facts.serial,
         issued_on=facts.issued_on,
     )
+
+
+_DEFAULT_LIMIT = CardDesign().suspend_after_months
 
 
 def _date(value: object) -> dt.date | None:

@@ -345,3 +345,21 @@ def test_the_public_query_agrees_with_the_orm_on_every_kind_of_card(
     assert "suspended" in suspended.values()
     for card in cards:
         assert check_token(card.token, on=today).verdict == suspended[card.pk], card
+
+
+def test_the_check_suspends_a_card_past_the_centres_limit_of_arrears(
+    client: Client, card: Card, settings: Any
+) -> None:
+    """The limit comes in the check's own query: the default (3) before the centre
+    saves its choices, then whatever it sets."""
+    from kasipodaq.cards.models import CardDesign
+
+    settings.KASIPODAQ_ARREARS_SOURCE = (
+        "kasipodaq.cards.tests.test_issuing.four_months_overdue"
+    )
+    assert not CardDesign.objects.exists()
+    assert "The card is suspended" in _text(_check(client, card.token, lang="en"))
+    CardDesign.objects.create(pk=1, suspend_after_months=4)
+    assert "The card is valid" in _text(_check(client, card.token, lang="en"))
+    CardDesign.objects.filter(pk=1).update(suspend_after_months=3)
+    assert "The card is suspended" in _text(_check(client, card.token, lang="en"))

@@ -15,10 +15,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, models
+from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from kasipodaq.core.prepared import fetch_one
 from kasipodaq.registry.models import LeaveReason
 
 from .keys import current_ring
@@ -57,9 +58,10 @@ class CardCheck:
         return self.org_name_ru
 
 
-# One round trip with only what the page shows: the public check is the hottest
-# path of the product, and the ORM's query of the same (with_membership_state,
-# four models) cost several times the database's own work. Its two EXISTS are
+# One round trip with only what the page shows, planned once per connection
+# (core/prepared.py): the public check is the hottest path of the product, and
+# the ORM's query of the same (with_membership_state, four models) cost several
+# times the database's own work. Its two EXISTS are
 # querysets.membership_ended and member_on, which tests/test_public.py holds to
 # the same answers as the ORM's for every kind of card. The centre's limit of
 # months of arrears comes in it (CardDesign, one row, perhaps not saved yet), and
@@ -99,12 +101,10 @@ def check_token(token: str, *, on: dt.date) -> CardCheck:
     params: list[Any] = [on, LeaveReason.TRANSFER.value, on, on]
     if arrears_sql:
         params.append(on.replace(day=1))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            CARD_SQL.format(arrears=f", ({arrears_sql})" if arrears_sql else ""),
-            [*params, facts.number, facts.serial],
-        )
-        row = cursor.fetchone()
+    row = fetch_one(
+        CARD_SQL.format(arrears=f", ({arrears_sql})" if arrears_sql else ""),
+        [*params, facts.number, facts.serial],
+    )
     if row is None:
         return CardCheck(Verdict.UNKNOWN)
     (db_key, issued_on, revoked_on, person_id, first, last, name_ru, name_kk) = row[:8]

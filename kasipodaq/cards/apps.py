@@ -10,13 +10,20 @@ class CardsConfig(AppConfig):
 
     def ready(self) -> None:
         from kasipodaq.audit.labels import label_with
-        from kasipodaq.registry.signals import demo_built, membership_started
+        from kasipodaq.registry.signals import (
+            demo_built,
+            membership_started,
+            memberships_imported,
+        )
 
         from .models import Card
 
         label_with(Card)
         checks.register(_check_keys)
         membership_started.connect(_issue_card, dispatch_uid="cards.membership_started")
+        memberships_imported.connect(
+            _issue_imported_cards, dispatch_uid="cards.memberships_imported"
+        )
         demo_built.connect(_issue_demo_cards, dispatch_uid="cards.demo_built")
 
 
@@ -37,6 +44,14 @@ def _issue_card(actor: Any, membership: Any, **kwargs: Any) -> None:
     from .services.issuing import issue_for_membership
 
     issue_for_membership(actor=actor, membership=membership)
+
+
+def _issue_imported_cards(roots: Any, **kwargs: Any) -> None:
+    """The members an import admitted get their cards from a run of their
+    subtrees, once the import has committed."""
+    from .services.runs import queue_runs_after_import
+
+    queue_runs_after_import(roots)
 
 
 def _issue_demo_cards(step: Any, **kwargs: Any) -> None:

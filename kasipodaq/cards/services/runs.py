@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -12,7 +13,9 @@ from kasipodaq.access import policy
 from kasipodaq.access.perms import Perm
 from kasipodaq.orgtree.models import OrgUnit
 
+from ..keys import current_ring
 from ..models import IssueRun, RunStatus
+from ..selectors import union_root
 from .bulk import issue_missing_cards
 
 logger = logging.getLogger(__name__)
@@ -22,7 +25,25 @@ logger = logging.getLogger(__name__)
 def start_issue_run(*, actor: Any, unit: OrgUnit) -> IssueRun:
     """Queue a run for `unit`'s subtree; it starts once this transaction commits."""
     policy.require(actor, Perm.CARD_ISSUE, unit=unit)
-    run = IssueRun.objects.create(unit=unit, created_by=actor)
+    return _queue(IssueRun.objects.create(unit=unit, created_by=actor))
+
+
+def queue_runs_after_import(roots: Sequence[str] | None) -> list[IssueRun]:
+    """Queue a run for each subtree an import wrote memberships to (`roots` None:
+    the whole union), by nobody — the import was allowed, the cards follow from
+    it; they start once the import's transaction commits. Nothing without a key
+    to sign with (the run would only fail)."""
+    if current_ring().signing is None:
+        return []
+    if roots is None:
+        root = union_root()
+        units = [root] if root is not None else []
+    else:
+        units = list(OrgUnit.objects.filter(path__in=roots))
+    return [_queue(IssueRun.objects.create(unit=unit)) for unit in units]
+
+
+def _queue(run: IssueRun) -> IssueRun:
     from ..tasks import issue_cards_task
 
     transaction.on_commit(lambda: issue_cards_task.delay(run.pk))

@@ -41,6 +41,7 @@ from kasipodaq.registry.imports.values import (
     member_row_parser,
 )
 from kasipodaq.registry.models import ImportMode, Membership, Person
+from kasipodaq.registry.signals import memberships_imported
 
 MemberOutcome = ImportOutcome[MergeResult]
 
@@ -94,6 +95,8 @@ def _import_members(
             outcome.written = merge_members(
                 actor_id=request.actor_id, note=request.note, now=now
             )
+            if outcome.written.memberships_created:
+                memberships_imported.send(sender=Membership, roots=request.scope.roots)
     finally:
         STAGE.drop()
     return outcome

@@ -21,8 +21,12 @@ def _environment(**overrides: str) -> dict[str, str]:
 
 
 def _kasipodaq(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return _python("-m", "kasipodaq", *args, **env)
+
+
+def _python(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 (our own interpreter and module)
-        [sys.executable, "-m", "kasipodaq", *args],
+        [sys.executable, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -57,16 +61,33 @@ def test_production_refuses_to_start_without_card_keys() -> None:
     assert "KASIPODAQ_CARD_KEYS must be set" in result.stderr
 
 
+_BAD_KEY = '[{"id": "k1", "private": "not-a-key"}]'
+
+
 def test_a_malformed_card_key_fails_the_check() -> None:
     result = _kasipodaq(
         "check",
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        SECRET_KEY="x" * 64 + "-a-long-random-production-secret",
+        DJANGO_SETTINGS_MODULE="config.settings.local",
         DATABASE_URL="sqlite:///:memory:",
-        KASIPODAQ_CARD_KEYS='[{"id": "k1", "private": "not-a-key"}]',
+        KASIPODAQ_CARD_KEYS=_BAD_KEY,
     )
     assert result.returncode != 0
     assert "kasipodaq.cards.E001" in result.stdout + result.stderr
+
+
+def test_production_servers_refuse_to_start_with_a_malformed_card_key() -> None:
+    """The WSGI application itself, which runs no system checks."""
+    result = _python(
+        "-c",
+        "import config.wsgi",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY="x" * 64 + "-a-long-random-production-secret",
+        DATABASE_URL="sqlite:///:memory:",
+        KASIPODAQ_CARD_KEYS=_BAD_KEY,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "Key 'k1' is not a 32-byte Ed25519 seed" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key() -> None:

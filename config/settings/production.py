@@ -2,6 +2,8 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from kasipodaq.cards.keys import key_problems
+
 from .base import *  # noqa: F403
 from .base import (
     KASIPODAQ_CARD_KEYS,
@@ -17,6 +19,11 @@ if not KASIPODAQ_CARD_KEYS:
     raise ImproperlyConfigured(
         "KASIPODAQ_CARD_KEYS must be set in production (kasipodaq new-card-key)"
     )
+# A malformed key would otherwise first show as errors of the public check: the
+# servers run no system checks (`kasipodaq check` reports it as cards.E001 too).
+_key_problems = key_problems(KASIPODAQ_CARD_KEYS)
+if _key_problems:
+    raise ImproperlyConfigured(" ".join(_key_problems))
 if KASIPODAQ_CARD_PAYMENTS and not KASIPODAQ_PAYMENT_PROVIDER:
     raise ImproperlyConfigured(
         "KASIPODAQ_PAYMENT_PROVIDER must be set when KASIPODAQ_CARD_PAYMENTS is on"

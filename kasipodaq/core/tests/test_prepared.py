@@ -10,7 +10,11 @@ from kasipodaq.core.prepared import fetch_one
 from kasipodaq.orgtree.models import OrgUnit
 from kasipodaq.registry.tests.factories import Tree
 
-SQL = "SELECT u.code, u.level FROM orgtree_orgunit u WHERE u.id = %s AND u.level = %s"
+SQL = (
+    "SELECT u.code, u.level AS test_prepared FROM orgtree_orgunit u "
+    "WHERE u.id = %s AND u.level = %s"
+)
+MARK = "AS test_prepared"
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PREPARE is PostgreSQL's"
@@ -35,7 +39,7 @@ def test_the_row_is_the_querys_own(tree: Tree) -> None:
 def test_a_connection_prepares_the_statement_once(tree: Tree) -> None:
     for unit in OrgUnit.objects.all():
         assert fetch_one(SQL, [unit.pk, unit.level]) == (unit.code, unit.level)
-    prepared = [s for s in _prepared_statements() if "orgtree_orgunit u" in s]
+    prepared = [s for s in _prepared_statements() if MARK in s]
     assert len(prepared) == 1
     assert "u.id = $1 AND u.level = $2" in prepared[0]
 
@@ -48,7 +52,7 @@ def test_a_statement_the_connection_lost_is_prepared_again(tree: Tree) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DEALLOCATE ALL")  # as a pooler resetting the session
     assert fetch_one(SQL, [unit.pk, unit.level]) == (unit.code, unit.level)
-    assert any("orgtree_orgunit u" in s for s in _prepared_statements())
+    assert any(MARK in s for s in _prepared_statements())
 
 
 def test_a_literal_percent_is_refused(tree: Tree) -> None:

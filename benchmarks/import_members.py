@@ -238,10 +238,11 @@ BARE_PEOPLE = """
 """
 BARE_MEMBERSHIPS = """
     INSERT INTO registry_membership (person_id, org_unit_id, joined_on, left_on,
-        category, join_method, leave_reason, created_at)
+        category, join_method, leave_reason, created_at, sex, birth_date)
     SELECT p.id, u.id, to_date(s.joined, 'DD.MM.YYYY'),
         to_date(NULLIF(s.left_on, ''), 'DD.MM.YYYY'), 'working', 'import',
-        CASE WHEN s.left_on = '' THEN '' ELSE 'own_wish' END, now()
+        CASE WHEN s.left_on = '' THEN '' ELSE 'own_wish' END, now(), p.sex,
+        p.birth_date
     FROM bench_bare_stage s
     JOIN registry_person p ON p.iin = s.iin
     JOIN orgtree_orgunit u ON u.code = s.org_code

@@ -59,6 +59,20 @@ FROM registry_membership m JOIN registry_person p ON p.id = m.person_id
 WHERE m.joined_on <= %(on)s AND (m.left_on IS NULL OR m.left_on > %(on)s)
 GROUP BY m.org_unit_id
 """
+# The same counts from the holder's sex and birth date each membership carries.
+BARE_COPY_SQL = """
+SELECT m.org_unit_id,
+    COUNT(*),
+    SUM(CASE WHEN m.category = 'working' THEN 1 ELSE 0 END),
+    SUM(CASE WHEN m.category = 'student' THEN 1 ELSE 0 END),
+    SUM(CASE WHEN m.category = 'pensioner' THEN 1 ELSE 0 END),
+    SUM(CASE WHEN m.sex = 'F' THEN 1 ELSE 0 END),
+    SUM(CASE WHEN m.birth_date > %(born_29)s THEN 1 ELSE 0 END),
+    SUM(CASE WHEN m.birth_date > %(born_35)s THEN 1 ELSE 0 END)
+FROM registry_membership m
+WHERE m.joined_on <= %(on)s AND (m.left_on IS NULL OR m.left_on > %(on)s)
+GROUP BY m.org_unit_id
+"""
 
 
 def interleaved(runs: int, fns: dict[str, Callable[[], Any]]) -> dict[str, list[float]]:
@@ -142,6 +156,10 @@ def measure(runs: int) -> dict[str, Any]:
         cursor.execute(BARE_SQL, params)
         return list(cursor.fetchall())
 
+    def bare_copy() -> list[tuple[Any, ...]]:
+        cursor.execute(BARE_COPY_SQL, params)
+        return list(cursor.fetchall())
+
     seconds = interleaved(
         runs,
         {
@@ -149,6 +167,7 @@ def measure(runs: int) -> dict[str, Any]:
             "registry": registry_only,
             "national": national,
             "bare": bare,
+            "bare_copy": bare_copy,
         },
     )
     peak_after_timing = registry_queries.peak_mib()
@@ -161,6 +180,8 @@ def measure(runs: int) -> dict[str, Any]:
 
     # The product and the bare query count the same members.
     bare_members = sum(row[1] for row in bare_rows)
+    # The copies on the memberships give every count the people give.
+    assert sorted(bare_copy()) == sorted(bare_rows)
     assert figures[root.pk]["members"] == bare_members, (figures[root.pk], bare_members)
     with connection.cursor() as raw:
         raw.execute("SELECT COUNT(*) FROM orgtree_orgunit")
@@ -237,6 +258,11 @@ def report(members: int, measured: dict[str, Any], runs: int) -> None:
         f"{measured['national']:7.3f} s"
     )
     print(f"  bare GROUP BY per primary organization (same rows)        {bare:7.3f} s")
+    copy = measured["bare_copy"]
+    print(
+        f"  the same from the memberships' copies of sex and birth date  "
+        f"{copy:7.3f} s (ratio product/it {product / copy if copy else 0:.2f})"
+    )
     verdict = "meets" if ratio <= TARGET_RATIO else "MISSES"
     rounds = measured["round_ratios"]
     line = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -137,6 +138,13 @@ class Membership(models.Model):
         blank=True,
         related_name="transferred_to",
     )
+    # The holder's sex and date of birth (what the IIN says), copied from the
+    # person: the membership form counts women and youth over a million
+    # memberships without joining the people (reporting/registry_figures.py).
+    # Every writer of memberships sets them (save() does for one), and
+    # services/people.py carries a correction of the IIN over.
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, editable=False)
+    birth_date = models.DateField(_("date of birth"), editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MembershipQuerySet.as_manager()
@@ -173,6 +181,11 @@ class Membership(models.Model):
         return (
             f"{self.person} — {self.org_unit} [{self.joined_on}, {self.left_on or '…'})"
         )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.birth_date is None or not self.sex:
+            self.sex, self.birth_date = self.person.sex, self.person.birth_date
+        super().save(*args, **kwargs)
 
     @property
     def is_active(self) -> bool:

@@ -49,7 +49,7 @@ PERSON_FIELDS = (
 )  # fmt: skip
 MEMBERSHIP_FIELDS = (
     "id", "person", "org_unit", "joined_on", "left_on", "category", "join_method",
-    "leave_reason", "transferred_from", "created_at",
+    "leave_reason", "transferred_from", "created_at", "sex", "birth_date",
 )  # fmt: skip
 
 # Plain strings, which both database drivers take as they are.
@@ -302,6 +302,7 @@ class PeopleGenerator:
         self.next_person += 1
         previous_id = None
         first_joined = None
+        first_row = len(chunk.memberships)
         for past_unit, started, left, reason in history or ():
             membership_id = self.next_membership
             self.next_membership += 1
@@ -350,6 +351,11 @@ class PeopleGenerator:
         last_name, first_name, patronymic = self._name(sex, russian=russian)
         birth_date = date(birth)
         iin = self._iin(birth_date, sex)
+        # The memberships carry the holder's sex and birth date (drawn after
+        # them, so that the demo stays the same from one run to the next).
+        chunk.memberships[first_row:] = [
+            (*row, sex, birth_date) for row in chunk.memberships[first_row:]
+        ]
         phone = (
             f"+7{self._pick(names.MOBILE_CODES)}{int(rng.random() * 10_000_000):07d}"
             if rng.random() < 0.93

@@ -310,13 +310,15 @@ class _Merger:
         )
 
     def _insert_memberships(self) -> None:
-        """Periods not registered yet (a new person's are all new)."""
+        """Periods not registered yet (a new person's are all new), with the
+        holder's sex and birth date as the IIN gives them (the people are
+        written after)."""
         self.result.memberships_created = self._execute(
             """
             INSERT INTO {membership} (person_id, org_unit_id, joined_on, left_on,
-                category, join_method, leave_reason, created_at)
+                category, join_method, leave_reason, created_at, sex, birth_date)
             SELECT l.person_id, u.id, s.joined_on, s.left_on, s.category, %s,
-                s.leave_reason, %s
+                s.leave_reason, %s, s.sex, s.birth_date
             FROM {stage} s
             JOIN {people} l ON l.iin = s.iin
             JOIN {unit} u ON u.code = s.org_code

@@ -99,6 +99,10 @@ def apply_details(*, actor: Any, person: Person, details: PersonDetails) -> Pers
                 _("Another person already has this IIN."), field="iin"
             )
         person.save(update_fields=[*new, "updated_at"])
+        if "birth_date" in new or "sex" in new:  # a corrected IIN
+            Membership.objects.filter(person=person).update(
+                sex=person.sex, birth_date=person.birth_date
+            )
         record(
             actor=actor,
             action=AuditAction.PERSON_UPDATED,

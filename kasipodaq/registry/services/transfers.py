@@ -73,7 +73,7 @@ def move_all_members(
             % {"unit": from_unit, "date": on},
             field="on",
         )
-    rows = list(active.values_list("pk", "person_id", "category"))
+    rows = list(active.values_list("pk", "person_id", "category", "sex", "birth_date"))
     active.update(left_on=on, leave_reason=LeaveReason.TRANSFER)
     created = Membership.objects.bulk_create(
         [
@@ -84,8 +84,10 @@ def move_all_members(
                 category=category,
                 join_method=JoinMethod.TRANSFER,
                 transferred_from_id=old_pk,
+                sex=sex,
+                birth_date=birth_date,
             )
-            for old_pk, person_id, category in rows
+            for old_pk, person_id, category, sex, birth_date in rows
         ],
         batch_size=2000,
     )

@@ -404,13 +404,15 @@ def write_memberships(periods: list[Period], people: int, units: int) -> None:
         period(lo, hi, unit_first, unit_count, joined_on, left_on, category,
             reason) AS (VALUES {rows})
         INSERT INTO {Membership._meta.db_table} (person_id, org_unit_id, joined_on,
-            left_on, category, join_method, leave_reason, created_at)
+            left_on, category, join_method, leave_reason, created_at, sex,
+            birth_date)
         SELECT %s + n.i, %s + p.unit_first + n.i %% p.unit_count, p.joined_on,
             p.left_on,
             CASE WHEN p.category <> 'other' THEN p.category
                 WHEN n.i %% 3 = 0 THEN %s WHEN n.i %% 3 = 1 THEN %s ELSE %s END,
-            'import', p.reason, %s
+            'import', p.reason, %s, h.sex, h.birth_date
         FROM n JOIN period p ON n.i > p.lo AND n.i <= p.hi
+        JOIN {Person._meta.db_table} h ON h.id = %s + n.i
         """,  # noqa: S608
         [
             max(MEMBERS),
@@ -421,6 +423,7 @@ def write_memberships(periods: list[Period], people: int, units: int) -> None:
             Category.PENSIONER,
             Category.NON_WORKING,
             timezone.now(),
+            people,
         ],
     )
 

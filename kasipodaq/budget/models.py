@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -135,15 +137,11 @@ class BudgetLine(models.Model):
         return f"{self.budget_id} {self.category}: {self.planned_tiyn}"
 
 
-class Expense(models.Model):
-    """Money an organization actually spent, entered from its document."""
+class Entry(models.Model):
+    """Money an organization spent or received, entered from its document."""
 
     unit = models.ForeignKey(
         "orgtree.OrgUnit", on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    spent_on = models.DateField(_("date"))
-    category = models.CharField(
-        _("category"), max_length=32, choices=ExpenseCategory.choices
     )
     amount_tiyn = models.BigIntegerField(_("amount (tiyn)"))
     document = models.CharField(_("document number"), max_length=64)
@@ -158,6 +156,27 @@ class Expense(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     scope_path = "unit__path"
+    # The name of the entry's date field.
+    date_field: str
+
+    class Meta:
+        abstract = True
+
+    @property
+    def dated(self) -> dt.date:
+        value: dt.date = getattr(self, self.date_field)
+        return value
+
+
+class Expense(Entry):
+    """Money an organization actually spent, entered from its document."""
+
+    spent_on = models.DateField(_("date"))
+    category = models.CharField(
+        _("category"), max_length=32, choices=ExpenseCategory.choices
+    )
+
+    date_field = "spent_on"
 
     class Meta:
         verbose_name = _("expense")
@@ -173,26 +192,12 @@ class Expense(models.Model):
         return f"{self.unit_id} {self.spent_on} {self.category}: {self.amount_tiyn}"
 
 
-class OtherIncome(models.Model):
+class OtherIncome(Entry):
     """Income besides the dues' shares: employers' support, grants, interest."""
 
-    unit = models.ForeignKey(
-        "orgtree.OrgUnit", on_delete=models.PROTECT, related_name="+", db_index=False
-    )
     received_on = models.DateField(_("date"))
-    amount_tiyn = models.BigIntegerField(_("amount (tiyn)"))
-    document = models.CharField(_("document number"), max_length=64)
-    description = models.CharField(_("description"), max_length=300, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
-    recorded_at = models.DateTimeField(auto_now_add=True)
 
-    scope_path = "unit__path"
+    date_field = "received_on"
 
     class Meta:
         verbose_name = _("other income")

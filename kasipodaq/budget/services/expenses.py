@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -17,13 +17,25 @@ from kasipodaq.dues.errors import DuesRefusal
 from kasipodaq.dues.money import to_tenge
 from kasipodaq.orgtree.models import OrgUnit
 
-from ..models import FIRST_YEAR, Expense, ExpenseCategory, OtherIncome
+from ..models import FIRST_YEAR, Entry, Expense, ExpenseCategory, OtherIncome
 
 # No single document of a union organization reaches this: a typing error.
 LARGEST_ENTRY_TIYN = 10_000_000_000_00  # 10 billion tenge
 
-_EXPENSE_FIELDS = ["spent_on", "category", "amount_tiyn", "document", "description"]
-_INCOME_FIELDS = ["received_on", "amount_tiyn", "document", "description"]
+# What the trail keeps of each kind of entry, and its actions.
+_FIELDS: dict[type[Entry], list[str]] = {
+    Expense: ["spent_on", "category", "amount_tiyn", "document", "description"],
+    OtherIncome: ["received_on", "amount_tiyn", "document", "description"],
+}
+_RECORDED = {
+    Expense: AuditAction.EXPENSE_RECORDED,
+    OtherIncome: AuditAction.INCOME_RECORDED,
+}
+_DELETED = {
+    Expense: AuditAction.EXPENSE_DELETED,
+    OtherIncome: AuditAction.INCOME_DELETED,
+}
+E = TypeVar("E", bound=Entry)
 
 
 def _check_entry(
@@ -67,37 +79,12 @@ def record_expense(
     policy.require(actor, Perm.DUES_MANAGE, unit=unit)
     if category not in ExpenseCategory.values:
         raise DuesRefusal(_("Choose an expense category."), field="category")
-    document = _check_entry(
-        amount_tiyn=amount_tiyn, on=spent_on, date_field="spent_on", document=document
-    )
-    expense = Expense.objects.create(
-        unit=unit,
-        spent_on=spent_on,
-        category=category,
+    return _record(
+        Expense(unit=unit, spent_on=spent_on, category=category),
+        actor,
         amount_tiyn=amount_tiyn,
         document=document,
-        description=description.strip()[:300],
-        recorded_by=actor if getattr(actor, "pk", None) else None,
-    )
-    record(
-        actor=actor,
-        action=AuditAction.EXPENSE_RECORDED,
-        target=expense,
-        after=snapshot(expense, _EXPENSE_FIELDS),
-    )
-    return expense
-
-
-@transaction.atomic
-def delete_expense(*, actor: Any, expense: Expense) -> None:
-    """Remove an expense entered in error; the trail keeps what it was."""
-    policy.require(actor, Perm.DUES_MANAGE, unit=expense.unit)
-    before = snapshot(expense, _EXPENSE_FIELDS)
-    pk = expense.pk
-    expense.delete()
-    expense.pk = pk
-    record(
-        actor=actor, action=AuditAction.EXPENSE_DELETED, target=expense, before=before
+        description=description,
     )
 
 
@@ -113,35 +100,52 @@ def record_income(
 ) -> OtherIncome:
     """Enter income of `unit` besides its share of dues (which the ledger holds)."""
     policy.require(actor, Perm.DUES_MANAGE, unit=unit)
-    document = _check_entry(
-        amount_tiyn=amount_tiyn,
-        on=received_on,
-        date_field="received_on",
-        document=document,
-    )
-    income = OtherIncome.objects.create(
-        unit=unit,
-        received_on=received_on,
+    return _record(
+        OtherIncome(unit=unit, received_on=received_on),
+        actor,
         amount_tiyn=amount_tiyn,
         document=document,
-        description=description.strip()[:300],
-        recorded_by=actor if getattr(actor, "pk", None) else None,
+        description=description,
     )
-    record(
-        actor=actor,
-        action=AuditAction.INCOME_RECORDED,
-        target=income,
-        after=snapshot(income, _INCOME_FIELDS),
-    )
-    return income
 
 
 @transaction.atomic
+def delete_entry(*, actor: Any, entry: Entry) -> None:
+    """Remove an expense or income entered in error; the trail keeps what it was."""
+    policy.require(actor, Perm.DUES_MANAGE, unit=entry.unit)
+    before = snapshot(entry, _FIELDS[type(entry)])
+    pk = entry.pk
+    entry.delete()
+    entry.pk = pk
+    record(actor=actor, action=_DELETED[type(entry)], target=entry, before=before)
+
+
+def _record(
+    entry: E, actor: Any, *, amount_tiyn: int, document: str, description: str
+) -> E:
+    """Check, save and audit an entry whose unit, date (and category) are set."""
+    entry.document = _check_entry(
+        amount_tiyn=amount_tiyn,
+        on=entry.dated,
+        date_field=entry.date_field,
+        document=document,
+    )
+    entry.amount_tiyn = amount_tiyn
+    entry.description = description.strip()[:300]
+    entry.recorded_by = actor if getattr(actor, "pk", None) else None
+    entry.save()
+    record(
+        actor=actor,
+        action=_RECORDED[type(entry)],
+        target=entry,
+        after=snapshot(entry, _FIELDS[type(entry)]),
+    )
+    return entry
+
+
+def delete_expense(*, actor: Any, expense: Expense) -> None:
+    delete_entry(actor=actor, entry=expense)
+
+
 def delete_income(*, actor: Any, income: OtherIncome) -> None:
-    """Remove other income entered in error; the trail keeps what it was."""
-    policy.require(actor, Perm.DUES_MANAGE, unit=income.unit)
-    before = snapshot(income, _INCOME_FIELDS)
-    pk = income.pk
-    income.delete()
-    income.pk = pk
-    record(actor=actor, action=AuditAction.INCOME_DELETED, target=income, before=before)
+    delete_entry(actor=actor, entry=income)

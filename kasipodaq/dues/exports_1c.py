@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from kasipodaq.orgtree.models import OrgUnit
 from kasipodaq.registry.imports.reading import FORMULA_STARTS
 
-from .models import LevelTransfer, Payment, PaymentMethod
+from .models import CompanyPayment, LevelTransfer, Payment, PaymentMethod
 from .money import to_tenge
 
 ENCODING_1C = "cp1251"
@@ -54,7 +54,7 @@ class MoneyRow:
     on: dt.date
     amount_tiyn: int
     payer: str
-    payer_id: str  # a member's IIN for payments; empty for organizations
+    payer_id: str  # a member's IIN, a company's BIN; empty for our organizations
     recipient: str
     purpose: str
 
@@ -64,8 +64,9 @@ class MoneyRow:
 
 
 def money_rows(unit: OrgUnit, start: dt.date, end: dt.date) -> Iterator[MoneyRow]:
-    """The payments collected at `unit` and its transfers in [start, end), by
-    date: three queries whatever their number."""
+    """The payments collected at `unit` — members' and, in an employer
+    association, companies' — and its transfers in [start, end), by date: four
+    queries whatever their number."""
     methods = dict(PaymentMethod.choices)
     payments = (
         Payment.objects.filter(org_unit=unit, paid_on__gte=start, paid_on__lt=end)
@@ -96,6 +97,27 @@ def money_rows(unit: OrgUnit, start: dt.date, end: dt.date) -> Iterator[MoneyRow
             purpose=_payment_purpose(payment, str(methods.get(payment.method, ""))),
         )
         for payment in payments.iterator(chunk_size=2000)
+    ]
+    companies = (
+        CompanyPayment.objects.filter(
+            org_unit=unit, paid_on__gte=start, paid_on__lt=end
+        )
+        .select_related("employer")
+        .order_by("paid_on", "pk")
+    )
+    rows += [
+        MoneyRow(
+            kind=Kind.PAYMENT,
+            number=payment.order_number,
+            on=payment.paid_on,
+            amount_tiyn=payment.amount_tiyn,
+            payer=payment.employer.name,
+            payer_id=payment.employer.bin,
+            recipient=unit.name,
+            purpose=_("Membership fee of the company, payment order №%(number)s")
+            % {"number": payment.order_number},
+        )
+        for payment in companies
     ]
     transfers = (
         LevelTransfer.objects.filter(transferred_on__gte=start, transferred_on__lt=end)

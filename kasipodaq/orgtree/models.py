@@ -47,6 +47,11 @@ class UnitStatus(models.TextChoices):
     LEFT = "left", _("Left the union")
 
 
+def in_language(russian: str, kazakh: str) -> str:
+    """A name kept in Russian and Kazakh, in the language of the request."""
+    return kazakh if get_language() == "kk" and kazakh else russian
+
+
 class Employer(models.Model):
     """The workplace (a school, college, university…) a primary organization sits in."""
 
@@ -63,6 +68,11 @@ class Employer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name_ru} ({self.bin})"
+
+    @property
+    def name(self) -> str:
+        """The name in the language of the request (Kazakh where we have it)."""
+        return in_language(self.name_ru, self.name_kk)
 
 
 class OrgUnit(models.Model):
@@ -121,9 +131,7 @@ class OrgUnit(models.Model):
     @property
     def name(self) -> str:
         """The name in the language of the request (Kazakh where we have it)."""
-        if get_language() == "kk" and self.name_kk:
-            return self.name_kk
-        return self.name_ru
+        return in_language(self.name_ru, self.name_kk)
 
     @property
     def is_active(self) -> bool:

@@ -18,6 +18,7 @@ from kasipodaq.access.perms import Role
 from kasipodaq.audit.models import AuditAction, AuditEvent
 from kasipodaq.dues.exports_1c import build_export
 from kasipodaq.dues.models import PaymentMethod
+from kasipodaq.dues.services.company_fees import record_company_payment
 from kasipodaq.dues.services.transfers import record_transfer
 from kasipodaq.registry.models import Person
 from kasipodaq.registry.tests.factories import Tree, grant
@@ -223,3 +224,36 @@ def test_the_command_writes_the_file(books: Tree, tmp_path: Path) -> None:
             "export_dues", "--org", "NOPE", "--from", "2026-03",
             "--to", "2026-04", "--format", "csv", "--output", str(target),
         )  # fmt: skip
+
+
+def test_a_companys_transfer_is_in_the_file_by_its_bin_and_order(books: Tree) -> None:
+    """In an employer association the companies' fees reach the books too."""
+    tree = books
+    school = tree.primaries[0]
+    company = school.employer
+    assert company is not None
+    record_company_payment(
+        actor=None,
+        unit=tree.central,
+        bin_=company.bin,
+        amount_tiyn=250_000_00,
+        order_number="77",
+        paid_on=dt.date(2026, 4, 20),
+    )
+    content = build_export(
+        unit=school,
+        start=MAR,
+        end=MAY,
+        file_format="1c",
+        account=IBAN,
+        created_at=NOW,
+    )
+    _header, documents = read_1c(content)
+    (paid,) = [d for d in documents if d["Номер"] == "77"]
+    assert (paid["Сумма"], paid["ПлательщикИНН"], paid["Плательщик"]) == (
+        "250000.00",
+        company.bin,
+        company.name_ru,
+    )
+    assert (paid["ПолучательСчет"], paid["ДатаПоступило"]) == (IBAN, "20.04.2026")
+    assert "№77" in paid["НазначениеПлатежа"]

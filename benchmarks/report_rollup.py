@@ -12,7 +12,8 @@ process (so the peak memory printed is the computation's own), times:
 - the product: the registry's figures of every unit on the campaign's date
   (``compute_registry_figures``: the tree as it then stood, the grouped pass over
   the memberships and their people, the employees, the roll-up), and every
-  unit's figures with the form's formulas worked out (``apply_formulas``);
+  unit's figures with the form's formulas worked out (``registry_columns`` and
+  ``work_out_formulas``: a formula at a time over every unit's counts);
 - beside it, the national form alone (``compute_figures`` for the root over the
   whole tree), which is what the report page asks;
 - the bare figure of the same run: one hand-written GROUP BY of the same seven
@@ -33,7 +34,6 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -116,11 +116,15 @@ def measure(runs: int) -> dict[str, Any]:
     """The timings, in the child process."""
     from django.db import connection
 
-    from kasipodaq.reporting.figures import Figures, apply_formulas, compute_figures
+    from kasipodaq.reporting.figures import (
+        Columns,
+        Figures,
+        compute_figures,
+        registry_columns,
+        work_out_formulas,
+    )
     from kasipodaq.reporting.layout import layout_of
-    from kasipodaq.reporting.models import Source
     from kasipodaq.reporting.registry_figures import (
-        MEASURES,
         born_after,
         compute_registry_figures,
     )
@@ -130,18 +134,13 @@ def measure(runs: int) -> dict[str, Any]:
     layout = layout_of(campaign.version)
     root = union_root()
     on = campaign.as_of
-    registry = [
-        (i.code, MEASURES.index(i.measure)) for i in layout.of_source(Source.REGISTRY)
-    ]
 
-    def every_unit() -> dict[int, Figures]:
+    def every_unit() -> tuple[list[int], Columns]:
+        """The units and their figures, the nth of each column the nth unit's."""
         counted = compute_registry_figures(on=on)
-        figures: dict[int, Figures] = {}
-        for unit, row in counted.rows.items():
-            unit_figures: Figures = {code: Decimal(row[i]) for code, i in registry}
-            apply_formulas(unit_figures, layout)
-            figures[unit] = unit_figures
-        return figures
+        columns = registry_columns(counted, layout)
+        work_out_formulas(columns, layout, rows=len(counted.rows))
+        return list(counted.rows), columns
 
     def national() -> Figures:
         return compute_figures(campaign, layout, [root], whole_tree=True)[root.pk]
@@ -171,7 +170,8 @@ def measure(runs: int) -> dict[str, Any]:
         },
     )
     peak_after_timing = registry_queries.peak_mib()
-    figures, national_figures, bare_rows = every_unit(), national(), bare()
+    (units_counted, figures), national_figures = every_unit(), national()
+    bare_rows = bare()
 
     tracemalloc.start()
     every_unit()
@@ -182,14 +182,19 @@ def measure(runs: int) -> dict[str, Any]:
     bare_members = sum(row[1] for row in bare_rows)
     # The copies on the memberships give every count the people give.
     assert sorted(bare_copy()) == sorted(bare_rows)
-    assert figures[root.pk]["members"] == bare_members, (figures[root.pk], bare_members)
+    root_members = figures["members"][units_counted.index(root.pk)]
+    assert root_members == national_figures["members"] == bare_members, (
+        root_members,
+        national_figures,
+        bare_members,
+    )
     with connection.cursor() as raw:
         raw.execute("SELECT COUNT(*) FROM orgtree_orgunit")
         units = raw.fetchone()[0]
     return {
         "on": on.isoformat(),
         "units": units,
-        "units_counted": len(figures),
+        "units_counted": len(units_counted),
         "primaries_with_members": len(bare_rows),
         **{name: min(times) for name, times in seconds.items()},
         # Each round's product over the bare query of the same round.

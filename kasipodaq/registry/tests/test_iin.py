@@ -84,6 +84,26 @@ def test_second_weighting_is_used_when_the_first_gives_ten():
     assert parse_iin(f"{first}{second}").birth_date == dt.date(1985, 5, 17)
 
 
+@given(st.text(alphabet="0123456789", min_size=11, max_size=11))
+def test_the_check_digit_is_the_standard_weighted_remainder(first_eleven):
+    """Whatever the digits, the result is the standard's: the first weighting's
+    remainder, else the second's, else none."""
+    digits = [int(c) for c in first_eleven]
+    for weights in (FIRST_WEIGHTS, SECOND_WEIGHTS):
+        rest = sum(d * w for d, w in zip(digits, weights, strict=True)) % 11
+        if rest != 10:
+            break
+    assert check_digit(first_eleven) == (None if rest == 10 else rest)
+
+
+@pytest.mark.parametrize(
+    "value", ["1234567890", "123456789012", "12345 67890", "١٢٣٤٥٦٧٨٩٠١"]
+)
+def test_the_check_digit_needs_eleven_ascii_digits(value):
+    with pytest.raises(ValueError, match="eleven digits"):
+        check_digit(value)
+
+
 def test_numbers_that_need_both_weightings_to_give_ten_are_never_valid():
     for n in range(100000):
         first = f"900101{3}{n:04d}"

@@ -79,17 +79,23 @@ def books(tree: Tree) -> Tree:
     return tree
 
 
+def _march_and_april_1c(unit: Any) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """The unit's 1C file of March and April, with the account, read back."""
+    return read_1c(
+        build_export(
+            unit=unit,
+            start=MAR,
+            end=MAY,
+            file_format="1c",
+            account=IBAN,
+            created_at=NOW,
+        )
+    )
+
+
 def test_the_1c_file_reads_back_in_windows_1251(books: Tree) -> None:
     tree = books
-    content = build_export(
-        unit=tree.primaries[0],
-        start=MAR,
-        end=MAY,
-        file_format="1c",
-        account=IBAN,
-        created_at=NOW,
-    )
-    header, documents = read_1c(content)
+    header, documents = _march_and_april_1c(tree.primaries[0])
     assert header["ВерсияФормата"] == "1.03"
     assert header["Кодировка"] == "Windows"
     assert (header["ДатаНачала"], header["ДатаКонца"]) == ("01.03.2026", "30.04.2026")
@@ -240,15 +246,7 @@ def test_a_companys_transfer_is_in_the_file_by_its_bin_and_order(books: Tree) ->
         order_number="77",
         paid_on=dt.date(2026, 4, 20),
     )
-    content = build_export(
-        unit=school,
-        start=MAR,
-        end=MAY,
-        file_format="1c",
-        account=IBAN,
-        created_at=NOW,
-    )
-    _header, documents = read_1c(content)
+    _header, documents = _march_and_april_1c(school)
     (paid,) = [d for d in documents if d["Номер"] == "77"]
     assert (paid["Сумма"], paid["ПлательщикИНН"], paid["Плательщик"]) == (
         "250000.00",

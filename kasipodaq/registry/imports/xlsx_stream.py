@@ -46,15 +46,24 @@ EPOCH_1904 = datetime.datetime(1904, 1, 1)  # noqa: DTZ001
 COLUMN = re.compile(r"[A-Z]+")
 # The worksheet's XML, scanned: a row, a cell, their attributes, a value, a text.
 CHUNK_BYTES = 1 << 20
-ROW_XML = re.compile(rb"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
-CELL_XML = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+# An element's body is matched a run of text at a time up to its end tag (an
+# unrolled loop), not a character at a time as ``.*?`` would.
+ROW_XML = re.compile(
+    rb"<(?:\w+:)?row\b([^>]*?)(?:/>|>([^<]*(?:<(?!/(?:\w+:)?row>)[^<]*)*)</(?:\w+:)?row>)"
+)
+CELL_XML = re.compile(
+    rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>([^<]*(?:<(?!/(?:\w+:)?c>)[^<]*)*)</(?:\w+:)?c>)"
+)
 VALUE_XML = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>(.*?)</(?:\w+:)?v>", re.S)
 TEXT_XML = re.compile(rb"<(?:\w+:)?t(\s[^>]*)?>(.*?)</(?:\w+:)?t>", re.S)
 PHONETIC_XML = re.compile(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
 NUMBER_ATTR = re.compile(rb'\br="(\d+)"')
-REFERENCE_ATTR = re.compile(rb'\br="([A-Z]+)\d*"')
-TYPE_ATTR = re.compile(rb'\bt="(\w+)"')
-STYLE_ATTR = re.compile(rb'\bs="(\d+)"')
+# A cell's attributes that matter: its reference, style and type.
+ATTRIBUTES = re.compile(rb'\b([rst])="([^"]*)"')
+DIGITS = b"0123456789"
+# The bodies most cells have: a value, or an inline string of one run.
+VALUE_START, VALUE_END = b"<v>", b"</v>"
+INLINE_START, INLINE_END = b"<is><t>", b"</t></is>"
 DECLARATIONS = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 # A worksheet cut short (a truncated file) lacks its closing tag.
 WORKSHEET_END = re.compile(rb"</(?:\w+:)?worksheet>\s*$")
@@ -113,6 +122,8 @@ class XlsxStream:
         except READ_ERRORS as exc:
             raise XlsxError(str(exc)) from exc
         self.sheet = sheet
+        # Column letters read so far, and their 0-based index.
+        self._columns: dict[bytes, int] = {}
 
     def rows(self) -> Iterator[tuple[int, tuple[str, ...]]]:
         if self.sheet is None:
@@ -158,38 +169,48 @@ class XlsxStream:
 
     def _values(self, row: bytes) -> tuple[str, ...]:
         values: list[str] = []
-        for cell in CELL_XML.finditer(row):
-            attributes = cell.group(1)
-            reference = REFERENCE_ATTR.search(attributes)
-            if reference:
-                column = _column_index(reference.group(1).decode("ascii"))
+        columns = self._columns
+        for attribute_text, body in CELL_XML.findall(row):
+            attributes = dict(ATTRIBUTES.findall(attribute_text))
+            reference = attributes.get(b"r")
+            if reference is not None:
+                column = columns.get(reference.rstrip(DIGITS))
+                if column is None:
+                    column = _column_index(reference.decode("ascii"))
+                    columns[reference.rstrip(DIGITS)] = column
                 if column > len(values):
                     values.extend([""] * (column - len(values)))
-            values.append(self._text(attributes, cell.group(2) or b""))
+            values.append(self._text(attributes, body))
         return tuple(values)
 
-    def _text(self, attributes: bytes, body: bytes) -> str:
-        kind_match = TYPE_ATTR.search(attributes)
-        kind = kind_match.group(1) if kind_match else b"n"
+    def _text(self, attributes: dict[bytes, bytes], body: bytes) -> str:
+        kind = attributes.get(b"t", b"n")
         if kind == b"inlineStr":
+            plain = _plain_text(body, INLINE_START, INLINE_END)
+            if plain is not None:  # one run, nothing to unescape: most of them
+                return plain
             runs = TEXT_XML.findall(PHONETIC_XML.sub(b"", body))
             return _xml_text(
                 b"".join(
                     run if b"preserve" in tag else run.strip() for tag, run in runs
                 )
             )
-        value_match = VALUE_XML.search(body)
-        if value_match is None:
-            return ""
-        value = _xml_text(value_match.group(1))
+        plain = _plain_text(body, VALUE_START, VALUE_END)
+        if plain is not None:
+            value = plain
+        else:
+            value_match = VALUE_XML.search(body)
+            if value_match is None:
+                return ""
+            value = _xml_text(value_match.group(1))
         if kind == b"s":
             return self.strings[int(value)].strip()
         if kind == b"b":
             return "TRUE" if value == "1" else "FALSE"
         if kind in (b"str", b"e"):
             return value
-        style = STYLE_ATTR.search(attributes)
-        return self._number(value, style.group(1).decode("ascii") if style else None)
+        style = attributes.get(b"s")
+        return self._number(value, style.decode("ascii") if style else None)
 
     def _number(self, value: str, style: str | None) -> str:
         try:
@@ -207,6 +228,17 @@ class XlsxStream:
         if number.is_integer():
             return str(int(number))
         return repr(number)
+
+
+def _plain_text(body: bytes, start: bytes, end: bytes) -> str | None:
+    """The text of a body that is only ``start``, text and ``end``, with no markup
+    or character reference in the text; else None, for the general reading."""
+    if not (body.startswith(start) and body.endswith(end)):
+        return None
+    text = body[len(start) : len(body) - len(end)]
+    if b"<" in text or b"&" in text:
+        return None
+    return text.decode("utf-8").strip()
 
 
 def _xml_text(raw: bytes) -> str:

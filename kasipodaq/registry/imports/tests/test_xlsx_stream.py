@@ -83,6 +83,7 @@ def test_every_kind_of_cell_reads_as_calamine_reads_it(
     sheet.write_datetime(4, 2, _naive(1999, 12, 31), custom)
     sheet.write_number(4, 4, 0.125, percent)
     sheet.write_boolean(4, 5, False)
+    sheet.write_string(4, 6, " «Ким & Ко» <1> ")  # escaped in the XML
     # A gap of an empty row and cells far to the right.
     sheet.write_string(6, 0, "после пустой строки")
     sheet.write_string(6, 4, "правее")
@@ -96,6 +97,7 @@ def test_every_kind_of_cell_reads_as_calamine_reads_it(
     assert streamed == whole
     assert [number for number, _values in streamed] == [4, 5, 7, 8, 10]
     assert streamed[0][1][:3] == ("850517400123", "Ахметова Айгуль", "2015-09-01")
+    assert streamed[1][1][6] == "«Ким & Ко» <1>"
 
 
 def test_an_openpyxl_workbook_with_shared_strings_reads_the_same(

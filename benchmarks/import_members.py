@@ -74,8 +74,13 @@ def build_tree() -> list[tuple[str, dt.date]]:
 
     from kasipodaq.orgtree.models import OrgUnit
     from kasipodaq.registry.demo.builder import DemoSpec, build_demo
+    from kasipodaq.registry.signals import demo_built
 
     call_command("migrate", verbosity=0)
+    # The tree alone: the demo's cards, dues and budgets would hold on to the
+    # members that empty_registry then removes.
+    for uid in ("cards.demo_built", "dues.demo_built", "budget.demo_built"):
+        demo_built.disconnect(dispatch_uid=uid)
     build_demo(
         DemoSpec(members=1000, primaries=1000), reset=True, progress=lambda line: None
     )

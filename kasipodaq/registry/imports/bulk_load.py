@@ -48,7 +48,7 @@ class _Dropped:
 def worth_rebuilding(model: type[models.Model], new_rows: int) -> bool:
     """Whether loading ``new_rows`` into the model's table is cheaper with rebuilt
     indexes: on PostgreSQL, for a large load at least the table's present size."""
-    if connection.vendor != "postgresql" or new_rows < BULK_MIN_ROWS:
+    if connection.vendor != "postgresql" or new_rows < max(BULK_MIN_ROWS, 1):
         return False
     with connection.cursor() as cursor:
         cursor.execute(

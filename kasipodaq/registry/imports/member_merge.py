@@ -48,6 +48,8 @@ PEOPLE = StagingTable(
         Column("is_new", "integer NOT NULL"),
         # The registered person's key, or the key reserved for a new one.
         Column("person_id", "bigint NOT NULL"),
+        # A new person's latest period: the key reserved for it.
+        Column("latest_membership_id", "bigint NULL"),
     ],
 )
 # A registered phone as the import writes phones: the separators a phone may be
@@ -79,6 +81,32 @@ SQL_PARTS = {
     ),
     "membership_differs": MEMBERSHIP_DIFFERS,
 }
+# Each IIN's latest period with the IIN's number of periods, read in the order of
+# the staging index (IIN, date joined), where that date is unique within an IIN.
+# PostgreSQL walks the index once with a window; SQLite, slow at windows, groups by
+# the index and looks each latest row up in it.
+LATEST_PERIODS = {
+    "postgresql": """
+        SELECT * FROM (
+            SELECT s.*, ROW_NUMBER() OVER periods AS position,
+                COUNT(*) OVER periods AS periods
+            FROM {stage} s
+            WINDOW periods AS (
+                PARTITION BY s.iin ORDER BY s.joined_on
+                ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+            )
+        ) numbered
+        WHERE position = periods
+    """,
+    "sqlite": """
+        SELECT s.*, last.periods
+        FROM (
+            SELECT iin, MAX(joined_on) AS joined_on, COUNT(*) AS periods
+            FROM {stage} GROUP BY iin
+        ) last
+        JOIN {stage} s ON s.iin = last.iin AND s.joined_on = last.joined_on
+    """,
+}
 PERSON_FIELDS = ("last_name", "first_name", "patronymic", "phone", "email")
 MEMBERSHIP_FIELDS = ("org_unit", "category", "left_on", "leave_reason")
 
@@ -107,15 +135,19 @@ class _Merger:
         self.note = note
         self.now = now
         self.result = MergeResult()
+        self.first_person_id = self.first_membership_id = 0
 
     def run(self) -> MergeResult:
         staged = self._scalar("SELECT COUNT(*) FROM {stage}")
-        new_people = self._collect_people()
+        new_people, new_people_periods = self._collect_people()
+        # By what the load adds: a file the registry already holds rewrites no
+        # index, and locks no table against readers. (A registered person's new
+        # periods are not counted: a file of mostly those is not a first load.)
         rebuilt = [
             model
             for model, rows in (
                 (Person, new_people),
-                (Membership, staged),
+                (Membership, new_people_periods),
                 (AuditEvent, new_people),
             )
             if worth_rebuilding(model, rows)
@@ -147,16 +179,25 @@ class _Merger:
     def _scalar(self, sql: str) -> int:
         return int(self._fetch(sql)[0][0])
 
-    def _collect_people(self) -> int:
+    def _collect_people(self) -> tuple[int, int]:
         """One row per IIN: the latest period's details, and the person's key.
 
-        The number of new people.
+        The checks have made a date joined unique within an IIN, so the latest
+        period is the last in the order of the staging index.
+
+        New people get keys in the order of their IINs, and their periods keys in
+        the order of IIN and date joined, reserved here: a new person's latest
+        period is then the last key of the person's block, and the person can be
+        written pointing to it. The number of new people, and of their periods.
         """
-        new = self._scalar("""
-            SELECT COUNT(DISTINCT s.iin) FROM {stage} s
+        new, new_periods = self._fetch("""
+            SELECT COUNT(DISTINCT s.iin), COUNT(*) FROM {stage} s
             WHERE NOT EXISTS (SELECT 1 FROM {person} p WHERE p.iin = s.iin)
-        """)
-        first_id = reserve_ids(Person, new) if new else 0
+        """)[0]
+        self.first_person_id = reserve_ids(Person, new) if new else 0
+        self.first_membership_id = (
+            reserve_ids(Membership, new_periods) if new_periods else 0
+        )
         PEOPLE.create()
         self._execute(
             """
@@ -164,49 +205,40 @@ class _Merger:
             SELECT iin, last_name, first_name, patronymic, birth_date, sex, phone,
                 email, is_new,
                 CASE WHEN is_new = 1
-                    THEN %s - 1 + ROW_NUMBER() OVER (PARTITION BY is_new ORDER BY iin)
+                    THEN %s - 1 + SUM(is_new) OVER in_iin_order
                     ELSE registered_id
+                END,
+                CASE WHEN is_new = 1
+                    THEN %s - 1 + SUM(is_new * periods) OVER in_iin_order
                 END
             FROM (
                 SELECT latest.iin, latest.last_name, latest.first_name,
                     latest.patronymic, latest.birth_date, latest.sex, latest.phone,
-                    latest.email, p.id AS registered_id,
+                    latest.email, latest.periods, p.id AS registered_id,
                     CASE WHEN p.id IS NULL THEN 1 ELSE 0 END AS is_new
-                FROM (
-                    SELECT s.*, ROW_NUMBER() OVER (
-                        PARTITION BY s.iin
-                        ORDER BY s.joined_on DESC, s.row_number DESC
-                    ) AS position
-                    FROM {stage} s
-                ) latest
+                FROM ({latest_periods}) latest
                 LEFT JOIN {person} p ON p.iin = latest.iin
-                WHERE latest.position = 1
             ) people
+            WINDOW in_iin_order AS (ORDER BY iin ROWS UNBOUNDED PRECEDING)
             """,
-            [first_id],
+            [self.first_person_id, self.first_membership_id],
+            latest_periods=LATEST_PERIODS[connection.vendor].format(stage=STAGE.name),
         )
         PEOPLE.index("iin")
-        return new
+        return int(new), int(new_periods)
 
     def _insert_people(self) -> None:
-        """New people, each pointing to their latest membership, inserted before."""
+        """New people, each pointing to their latest membership, inserted before
+        under the key reserved for it."""
         self.result.people_created = self._execute(
             """
             INSERT INTO {person} (id, iin, last_name, first_name, patronymic,
                 birth_date, sex, phone, email, position, consent_text_version,
                 current_membership_id, created_at, updated_at)
             SELECT l.person_id, l.iin, l.last_name, l.first_name, l.patronymic,
-                l.birth_date, l.sex, l.phone, l.email, '', '', latest.id, %s, %s
+                l.birth_date, l.sex, l.phone, l.email, '', '',
+                l.latest_membership_id, %s, %s
             FROM {people} l
-            LEFT JOIN (
-                SELECT m.person_id, m.id, ROW_NUMBER() OVER (
-                    PARTITION BY m.person_id ORDER BY m.joined_on DESC, m.id DESC
-                ) AS position
-                FROM {membership} m
-                WHERE m.person_id >= (
-                    SELECT MIN(person_id) FROM {people} WHERE is_new = 1
-                )
-            ) latest ON latest.person_id = l.person_id AND latest.position = 1
             WHERE l.is_new = 1
             """,
             [self.now, self.now],
@@ -310,10 +342,26 @@ class _Merger:
         )
 
     def _insert_memberships(self) -> None:
-        """Periods not registered yet (a new person's are all new), with the
-        holder's sex and birth date as the IIN gives them (the people are
-        written after)."""
+        """Periods not registered yet, with the holder's sex and birth date as the
+        IIN gives them (the people are written after): a new person's periods,
+        all new, under the keys reserved for them; a registered person's that the
+        registry lacks."""
         self.result.memberships_created = self._execute(
+            """
+            INSERT INTO {membership} (id, person_id, org_unit_id, joined_on, left_on,
+                category, join_method, leave_reason, created_at, sex, birth_date)
+            SELECT %s - 1 + ROW_NUMBER() OVER (
+                    ORDER BY s.iin, s.joined_on
+                ),
+                l.person_id, u.id, s.joined_on, s.left_on, s.category, %s,
+                s.leave_reason, %s, s.sex, s.birth_date
+            FROM {stage} s
+            JOIN {people} l ON l.iin = s.iin
+            JOIN {unit} u ON u.code = s.org_code
+            WHERE l.is_new = 1
+            """,
+            [self.first_membership_id, JoinMethod.IMPORT, self.now],
+        ) + self._execute(
             """
             INSERT INTO {membership} (person_id, org_unit_id, joined_on, left_on,
                 category, join_method, leave_reason, created_at, sex, birth_date)
@@ -324,7 +372,7 @@ class _Merger:
             JOIN {unit} u ON u.code = s.org_code
             LEFT JOIN {membership} m
                 ON m.person_id = l.person_id AND m.joined_on = s.joined_on
-            WHERE m.id IS NULL
+            WHERE l.is_new = 0 AND m.id IS NULL
             """,
             [JoinMethod.IMPORT, self.now],
         )

@@ -23,6 +23,7 @@ import codecs
 import contextlib
 import csv
 import datetime
+import io
 import tempfile
 import zipfile
 from abc import ABC, abstractmethod
@@ -129,14 +130,16 @@ class CsvTable(Table):
 
     def _numbered_rows(self) -> NumberedRows:
         number = 0
+        strip = str.strip
         try:
             with self.path.open("rb") as stream:
-                lines = (line.decode(self.encoding) for line in stream)
+                # Decoded in blocks by the C text layer, not line by line.
+                text = io.TextIOWrapper(stream, encoding=self.encoding, newline="")
                 for number, record in enumerate(
-                    csv.reader(lines, delimiter=self.delimiter), start=1
+                    csv.reader(text, delimiter=self.delimiter), start=1
                 ):
-                    values = tuple(cell.strip() for cell in record)
-                    if any(cell[:1] == "'" for cell in values):
+                    values = tuple(map(strip, record))
+                    if "'" in "".join(values):
                         values = tuple(map(_unneutralised, values))
                     yield number, values
         except UnicodeDecodeError as exc:
@@ -145,7 +148,10 @@ class CsvTable(Table):
                     "Row %(row)s is not valid %(encoding)s text: save the whole file "
                     "in UTF-8 or Windows-1251."
                 )
-                % {"row": number + 1, "encoding": _encoding_name(self.encoding)},
+                % {
+                    "row": self._undecodable_row(),
+                    "encoding": _encoding_name(self.encoding),
+                },
                 code="encoding",
             ) from exc
         except csv.Error as exc:
@@ -156,6 +162,19 @@ class CsvTable(Table):
             ) from exc
         except OSError as exc:
             raise _unreadable() from exc
+
+    def _undecodable_row(self) -> int:
+        """The number of the first row that does not decode, read again line by
+        line: the text layer decodes ahead of the rows it has handed out."""
+        read = 0
+        with self.path.open("rb") as stream:
+            lines = (line.decode(self.encoding) for line in stream)
+            try:
+                for _record in csv.reader(lines, delimiter=self.delimiter):
+                    read += 1
+            except UnicodeDecodeError:
+                return read + 1
+        return read
 
 
 class SheetTable(Table):

@@ -15,7 +15,7 @@ from kasipodaq.audit.models import AuditAction, AuditEvent
 from kasipodaq.core.errors import DomainError, PermissionRefused
 from kasipodaq.orgtree.models import Level
 from kasipodaq.registry.iin import FEMALE, MALE
-from kasipodaq.registry.imports import bulk_load, staging
+from kasipodaq.registry.imports import bulk_load, member_merge, staging
 from kasipodaq.registry.imports.reading import open_table
 from kasipodaq.registry.imports.report import write_report
 from kasipodaq.registry.imports.tests.jobs import run_file
@@ -207,6 +207,70 @@ def test_an_empty_phone_in_the_file_keeps_the_registered_one(
 
     assert job.result["people_updated"] == 0
     assert Person.objects.get(iin=iin).phone == "87011234567"
+
+
+def test_histories_of_new_and_registered_people_each_end_in_their_latest_period(
+    tree: Tree, tmp_path: Path
+) -> None:
+    """Periods of several people, out of order in the file, beside a registered
+    person's new period: every period is its own person's, in its organization,
+    and everyone's current membership is their latest."""
+    school, college = tree.primaries[0].code, tree.primaries[1].code
+    registered = valid_iin(dt.date(1970, 3, 4), MALE)
+    _import(tree.admin, _file(tmp_path, [_line(registered, school)], name="a.csv"))
+    newcomers = [valid_iin(dt.date(1980 + n, 1, 1), FEMALE) for n in range(3)]
+    history = {
+        # IIN: (organization, joined, left) per period, latest last.
+        newcomers[0]: [
+            (school, "2001", "2005"),
+            (college, "2005", "2012"),
+            (school, "2012", ""),
+        ],
+        newcomers[1]: [(college, "2010", "")],
+        newcomers[2]: [(school, "2003", "2008"), (college, "2009", "")],
+    }
+    lines = [
+        _line(
+            iin,
+            org,
+            joined=f"01.02.{joined}",
+            left=f"01.02.{left}" if left else "",
+            reason="перевод" if left else "",
+        )
+        for iin, periods in history.items()
+        for org, joined, left in periods
+    ]
+    lines.reverse()  # the latest periods first, people interleaved
+    lines.insert(
+        2,
+        _line(
+            registered, school, joined="01.09.2015", left="01.09.2020", reason="перевод"
+        ),
+    )
+    lines.insert(4, _line(registered, college, joined="01.09.2020"))
+
+    job = _import(tree.admin, _file(tmp_path, lines, name="b.csv"))
+
+    assert job.status == ImportStatus.DONE
+    assert job.result["people_created"] == 3
+    assert job.result["memberships_created"] == 6 + 1
+    for iin, periods in {
+        **history,
+        registered: [(school, "2015", "2020"), (college, "2020", "")],
+    }.items():
+        person = Person.objects.get(iin=iin)
+        registered_periods = [
+            (
+                m.org_unit.code,
+                f"{m.joined_on.year}",
+                f"{m.left_on.year}" if m.left_on else "",
+            )
+            for m in person.memberships.order_by("joined_on")
+        ]
+        assert registered_periods == [
+            (org, joined, left) for org, joined, left in periods
+        ]
+        assert person.current_membership == person.memberships.latest("joined_on")
 
 
 def test_a_history_of_periods_loads_with_the_latest_as_current(
@@ -631,6 +695,36 @@ def test_a_large_first_load_rebuilds_indexes_and_constraints_exactly(
     other = Person.objects.exclude(pk=person.pk).get()
     with pytest.raises(IntegrityError), transaction.atomic():
         Person.objects.filter(pk=person.pk).update(iin=other.iin)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite keeps its indexes throughout"
+)
+def test_a_file_the_registry_holds_rebuilds_no_index(
+    tree: Tree, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Loaded again, a file adds nothing: no table's indexes are dropped (which
+    would lock it against readers), though the file is as large as the tables."""
+    school = tree.primaries[0].code
+    lines = [_line(valid_iin(dt.date(1980 + n, 1, 1), MALE), school) for n in range(3)]
+    _import(tree.admin, _file(tmp_path, lines, name="a.csv"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Person._meta.db_table}")
+        cursor.execute(f"ANALYZE {Membership._meta.db_table}")
+    monkeypatch.setattr(bulk_load, "BULK_MIN_ROWS", 0)
+    rebuilt: list[list[str]] = []
+    rebuild = member_merge.indexes_rebuilt_after
+
+    def recorded(models: Any) -> Any:
+        rebuilt.append([model.__name__ for model in models])
+        return rebuild(models)
+
+    monkeypatch.setattr(member_merge, "indexes_rebuilt_after", recorded)
+
+    again = _import(tree.admin, _file(tmp_path, lines, name="b.csv"))
+
+    assert again.result["rows_unchanged"] == 3
+    assert rebuilt == [[]]
 
 
 def test_a_phone_written_another_way_is_the_same_phone(

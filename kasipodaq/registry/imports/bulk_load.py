@@ -47,8 +47,9 @@ class _Dropped:
 
 def worth_rebuilding(model: type[models.Model], new_rows: int) -> bool:
     """Whether loading ``new_rows`` into the model's table is cheaper with rebuilt
-    indexes: on PostgreSQL, for a large load at least the table's present size."""
-    if connection.vendor != "postgresql" or new_rows < max(BULK_MIN_ROWS, 1):
+    indexes: on PostgreSQL, for a large load at least the table's present size (a
+    load of nothing never is, not even into an empty table)."""
+    if connection.vendor != "postgresql" or not new_rows or new_rows < BULK_MIN_ROWS:
         return False
     with connection.cursor() as cursor:
         cursor.execute(
